@@ -14,6 +14,7 @@ It returns the command actually sent and what it changed, so datasets record the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,7 +56,7 @@ class SafetyLayer:
             (rule.name, np.array([rule.weights.get(n, 0.0) for n in spec.names]), rule.max)
             for rule in spec.safety.rules
         ]
-        self.last = self._neutral.copy() if start is None else self.project(np.asarray(start, float))
+        self.last = self._start_at(start)
 
     def violated_rules(self, command: np.ndarray) -> list[str]:
         return [name for name, w, limit in self._rules if w @ command > limit + _RULE_TOL]
@@ -82,11 +83,10 @@ class SafetyLayer:
     def __call__(self, command: np.ndarray, dt: float) -> tuple[np.ndarray, SafetyReport]:
         """Filter one command for a tick of `dt` seconds; returns (sent, report)."""
         report = SafetyReport()
-        command = np.asarray(command, dtype=float)
-        if command.shape != (self.spec.n,):
-            raise SafetyError(
-                f"face {self.spec.name!r} takes {self.spec.n} commands, got shape {command.shape}"
-            )
+        command = self._checked(command)
+        if not math.isfinite(dt):
+            # A NaN tick would make every later command NaN; infinity would lift the rate limit.
+            raise SafetyError(f"the tick length must be a finite number of seconds, got {dt}")
         if not np.all(np.isfinite(command)):
             report.rejected = True
             return self.last.copy(), report
@@ -109,4 +109,21 @@ class SafetyLayer:
 
     def reset(self, command: np.ndarray | None = None) -> None:
         """Forget the history (after a reconnect): the face is now at `command` or neutral."""
-        self.last = self._neutral.copy() if command is None else self.project(np.asarray(command, float))
+        self.last = self._start_at(command)
+
+    def _checked(self, command: np.ndarray) -> np.ndarray:
+        command = np.asarray(command, dtype=float)
+        if command.shape != (self.spec.n,):
+            raise SafetyError(
+                f"face {self.spec.name!r} takes {self.spec.n} commands, got shape {command.shape}"
+            )
+        return command
+
+    def _start_at(self, command: np.ndarray | None) -> np.ndarray:
+        # The starting pose is the reference for every later step: it must be a safe, finite pose.
+        if command is None:
+            return self._neutral.copy()
+        command = self._checked(command)
+        if not np.all(np.isfinite(command)):
+            raise SafetyError(f"face {self.spec.name!r} cannot start from a non-finite command")
+        return self.project(command)

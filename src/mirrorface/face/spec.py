@@ -208,7 +208,8 @@ def builtin_faces() -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "face.toml").is_file())
 
 
-def _locate(name_or_path: str | Path) -> Path:
+def spec_path(name_or_path: str | Path) -> Path:
+    """The face.toml behind a built-in face name or a path."""
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
@@ -235,7 +236,7 @@ def load_spec(name_or_path: str | Path) -> FaceSpec:
     Raises:
         SpecError: one line naming the file and the offending field.
     """
-    path = _locate(name_or_path)
+    path = spec_path(name_or_path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -81,7 +81,7 @@ class Renderer:
         self._background = self._make_background()
         self._shading = self._make_shading()
         bank = self.rng.normal(0.0, pixel_noise, size=(16, height, width, 3))
-        self._noise = np.round(bank).astype(np.int16)
+        self._noise = np.round(bank).astype(np.float32)
 
     # -- geometry ---------------------------------------------------------------------------
 
@@ -101,7 +101,8 @@ class Renderer:
         outline = self._outline.copy()
         for w in np.unique(self._outline_jaw[self._outline_jaw > 0]):
             sel = self._outline_jaw == w
-            outline[sel] = (outline[sel] - JAW_HINGE) @ jaw_rotation(JAW_MAX_DEG * jaw * w * 0.8).T + JAW_HINGE
+            rot = jaw_rotation(JAW_MAX_DEG * jaw * w * 0.8)
+            outline[sel] = (outline[sel] - JAW_HINGE) @ rot.T + JAW_HINGE
         lower_teeth = _box(-17.0, 17.0, UPPER_TEETH_EDGE + 0.5, 64.0)
         lower_teeth = (lower_teeth - JAW_HINGE) @ jaw_rotation(JAW_MAX_DEG * jaw).T + JAW_HINGE
         return {
@@ -217,7 +218,8 @@ class Renderer:
             patch[:] = SCLERA
             self._ellipse(patch, iris - offset, (6.2 * px, 6.2 * px), IRIS)
             self._ellipse(patch, iris - offset, (2.7 * px, 2.7 * px), PUPIL)
-            self._ellipse(patch, iris - offset + (-1.5 * px, -1.8 * px), (1.1 * px, 1.1 * px), (245, 245, 245))
+            glint = iris - offset + (-1.5 * px, -1.8 * px)
+            self._ellipse(patch, glint, (1.1 * px, 1.1 * px), (245, 245, 245))
 
         self._clipped(img, almond, [paint])
         self._poly(img, upper, LASH, closed=False, thickness=max(1, round(1.4 * px)))
@@ -234,7 +236,8 @@ class Renderer:
         self._ellipse(img, tip, (3.0 * px, 2.2 * px), tuple(min(255, c + 22) for c in self.skin))
 
     def _draw_mouth(self, img, pts, fixed, px):
-        uo, ui, li, lo = (pts[f"lip_{k}"] for k in ("upper_outer", "upper_inner", "lower_inner", "lower_outer"))
+        uo, ui, li, lo = (pts[f"lip_{k}"] for k in ("upper_outer", "upper_inner",
+                                                     "lower_inner", "lower_outer"))
         self._poly(img, np.vstack([uo, lo[::-1]]), LIPS)
         cavity = np.vstack([ui, li[::-1]])
 
@@ -252,14 +255,17 @@ class Renderer:
         self._poly(img, shine[4:-4], (196, 112, 116), closed=False, thickness=1)
 
     def _camera(self, img, rot, silhouette):
-        ref = np.array([[0.0, 0.0, 50.0], [60.0, 0.0, 30.0], [0.0, 80.0, 30.0]])
-        neutral = self.project(ref, np.eye(3)).astype(np.float32)
-        posed = self.project(ref, rot).astype(np.float32)
-        affine = cv2.getAffineTransform(neutral, posed)
-        shade = cv2.warpAffine(self._shading, affine, (self.width, self.height),
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=1.0)
-        shade = 1.0 + (shade - 1.0) * (silhouette.astype(np.float32) / 255.0)
-        gain = 1.0 + self.light_jitter * self.rng.standard_normal()
-        lit = img.astype(np.float32) * (shade * gain)[..., None]
-        lit += self._noise[self.rng.integers(len(self._noise))]
-        return np.clip(lit, 0, 255).astype(np.uint8)
+        """Shading inside the head's silhouette, a light-level jitter and sensor noise."""
+        shade = self._shading
+        if not np.allclose(rot, np.eye(3)):
+            ref = np.array([[0.0, 0.0, 50.0], [60.0, 0.0, 30.0], [0.0, 80.0, 30.0]])
+            neutral = self.project(ref, np.eye(3)).astype(np.float32)
+            posed = self.project(ref, rot).astype(np.float32)
+            affine = cv2.getAffineTransform(neutral, posed)
+            shade = cv2.warpAffine(shade, affine, (self.width, self.height),
+                                   borderMode=cv2.BORDER_CONSTANT, borderValue=1.0)
+        gain = np.float32(1.0 + self.light_jitter * self.rng.standard_normal())
+        shade = np.where(silhouette > 127, shade, np.float32(1.0)) * gain
+        lit = cv2.multiply(img, cv2.merge([shade, shade, shade]), dtype=cv2.CV_32F)
+        lit = cv2.add(lit, self._noise[self.rng.integers(len(self._noise))])
+        return np.clip(lit, 0, 255, out=lit).astype(np.uint8)

@@ -36,11 +36,11 @@ N_LIP = 15  # points per lip contour, corner to corner (x from -, i.e. the robot
 MOUTH_Y = 50.0  # resting height of the mouth line
 MOUTH_HALF_WIDTH = 25.0
 JAW_HINGE = np.array([0.0, 2.0, -62.0])  # the jaw rotates about the x axis through this point
-JAW_MAX_DEG = 15.0
+JAW_MAX_DEG = 19.0
 UPPER_TEETH_EDGE = 51.0  # incisal edge of the upper teeth (fixed to the skull)
 
 
-def _sat(value: float, rest: float, gain: float = 1.7) -> float:
+def _sat(value: float, rest: float, gain: float = 2.2) -> float:
     """Drive value -> signed excursion in [-1, 1] from rest, stiffening towards both ends."""
     span = (1.0 - rest) if value >= rest else rest
     u = (value - rest) / max(span, 1e-6)
@@ -130,7 +130,8 @@ def _lip_patch(t: np.ndarray, centers: list[float], values: list[float], width: 
 def mouth_shape(d: dict[str, float]) -> MouthShape:
     """The lips' contours for drive values `d` (the mouth half of the skin model)."""
     t = np.linspace(-1.0, 1.0, N_LIP)
-    jaw = float(np.clip(d["jaw"], 0.0, 1.0)) ** 1.2
+    # The jaw servo drives a crank: the opening starts slowly and speeds up.
+    jaw = float(np.clip(d["jaw"], 0.0, 1.0)) ** 1.7
     cx = {s: _sat(d[f"corner_{s}_x"], DRIVES[f"corner_{s}_x"]) for s in ("left", "right")}
     cy = {s: _sat(d[f"corner_{s}_y"], DRIVES[f"corner_{s}_y"]) for s in ("left", "right")}
     pucker = max(0.0, -(cx["left"] + cx["right"]) / 2)
@@ -140,9 +141,12 @@ def mouth_shape(d: dict[str, float]) -> MouthShape:
     # them down and in.
     corners = {}
     for s, sign in (("left", 1.0), ("right", -1.0)):
-        half = MOUTH_HALF_WIDTH + 8.5 * cx[s] + 2.5 * max(cy[s], 0.0)
-        half *= 1.0 - 0.16 * jaw**1.5
-        y = MOUTH_Y - 8.0 * cy[s] + 9.0 * jaw - 1.5 * cx[s] * cy[s]
+        # The two motors of a corner form a five-bar linkage: the x motor swings the corner on
+        # an arc, and the y motor's direction of pull turns with that swing.
+        swing = 1.1 * cx[s]
+        half = MOUTH_HALF_WIDTH + 9.5 * np.sin(swing) / np.sin(1.1) + 4.0 * cy[s] * np.sin(0.9 * swing)
+        half *= 1.0 - 0.22 * jaw**1.5
+        y = MOUTH_Y - 9.0 * cy[s] * np.cos(0.9 * swing) + 10.0 * jaw * (1.0 - 0.4 * cy[s])
         corners[s] = (sign * half, y)
     xs = np.interp(t, [-1, 1], [corners["right"][0], corners["left"][0]])
     # The lip line bows upwards between corners that are pulled up (smile) and vice versa.
@@ -154,6 +158,8 @@ def mouth_shape(d: dict[str, float]) -> MouthShape:
     roll = _sat(d["lower_lip_roll"], DRIVES["lower_lip_roll"])
     u_lift = _lip_patch(t, [-0.55, 0.0, 0.55], up, 0.38)  # + raises the upper lip
     l_lift = _lip_patch(t, [-0.55, 0.0, 0.55], lo, 0.38)  # + pushes the lower lip up
+    l_lift *= 1.0 - 0.6 * jaw  # a stretched lower lip over an open jaw lifts less
+    u_lift *= 1.0 + 0.5 * max(cy["left"] + cy["right"], 0.0) / 2  # smiling lifts the upper lip
 
     thin = 1.0 - 0.35 * spread + 0.45 * pucker  # stretched lips thin, puckered lips bunch up
     profile = (1.0 - t**2) ** 0.5
@@ -166,7 +172,7 @@ def mouth_shape(d: dict[str, float]) -> MouthShape:
     # Lower lip rides on the jaw: rotate the lower-lip points with it (partially: skin slack).
     lower = np.stack([xs, lower_inner_y, np.zeros_like(xs)], axis=1)
     lower[:, 2] = head_depth(lower[:, 0], lower[:, 1]) + 8.0
-    lower = _jaw_transform(lower, jaw, 0.55 + 0.45 * profile)
+    lower = _jaw_transform(lower, jaw, profile**0.5)  # corners ride on their own linkages
     lower_inner_y = lower[:, 1]
     xs_lower = lower[:, 0] * (1.0 - 0.1 * jaw * profile)
 

@@ -1,0 +1,34 @@
+# The two set-up commands: `make demo` and `make test`. Both bootstrap .venv on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+OUT := out
+
+.PHONY: demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@for face in lips10 emo26; do \
+	  sampler=$$( [ $$face = lips10 ] && echo speech || echo uniform ); \
+	  $(PY) -m mirrorface babble --face $$face --sampler $$sampler --frames 300 --out $(OUT)/$$face-babble || exit 1; \
+	  $(PY) -m mirrorface dataset video $(OUT)/$$face-babble --out $(OUT)/$$face-babble.mp4 || exit 1; \
+	  $(PY) -m mirrorface dataset sheet $(OUT)/$$face-babble --out $(OUT)/$$face-sheet.png || exit 1; \
+	done
+	@echo "demo: babbling videos and contact sheets are in $(OUT)/"
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) benchmarks/babbling.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache

@@ -1,0 +1,3 @@
+from mirrorface.cli.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""The `mirrorface` command line: parse, validate, call the library, write results."""

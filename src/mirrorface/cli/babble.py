@@ -1,0 +1,70 @@
+"""`mirrorface babble`: record a motor-babbling dataset on a face.
+
+Example:
+    mirrorface babble --face lips10 --frames 20000 --out data/lips10-babble
+    mirrorface babble --face emo26 --sampler lower --settle --frames 1000 --out data/emo26-lower
+Rerunning the same command after an interrupt resumes where the dataset stops.
+"""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+import mirrorface
+from mirrorface.data.babbling import Sampler
+from mirrorface.errors import MirrorfaceError
+from mirrorface.face.spec import load_spec, spec_path
+
+
+def _versions() -> dict[str, str]:
+    import cv2
+    import mediapipe
+    import numpy
+
+    return {"mirrorface": mirrorface.__version__, "python": platform.python_version(),
+            "numpy": numpy.__version__, "mediapipe": mediapipe.__version__, "opencv": cv2.__version__}
+
+
+def babble(
+    out: Path = typer.Option(..., help="Dataset folder (created, or resumed if it exists)."),
+    face: str = typer.Option("lips10", help="A built-in face name or the path of a face.toml."),
+    frames: int = typer.Option(2000, help="Total frames the dataset should hold."),
+    sampler: str = typer.Option("speech", help="uniform | speech | upper | lower"),
+    hold: int = typer.Option(4, help="Frames each uniform command is held."),
+    episode_frames: int = typer.Option(300, help="Frames per episode."),
+    settle: bool = typer.Option(False, help="Record one still frame per command once the servos settle."),
+    seed: int = typer.Option(0, help="Seeds the sampler and the simulated camera."),
+    images: bool = typer.Option(False, help="Store PNG images instead of MP4 video."),
+    quiet: bool = typer.Option(False, help="No progress bar."),
+) -> None:
+    """Babble: random safe commands on the face while it watches itself; record everything."""
+    from mirrorface.data.recorder import BabblePlan, record_babbling
+    from mirrorface.data.writer import DatasetWriter
+    from mirrorface.hardware.face import make_face
+    from mirrorface.perception.landmarks import FaceMeshDetector
+
+    if frames < 1 or episode_frames < 1:
+        raise MirrorfaceError("--frames and --episode-frames must be positive")
+    spec = load_spec(face)
+    plan = BabblePlan(Sampler(sampler, hold), frames, episode_frames, seed, settle)
+    plan.sampler.moving(spec)  # refuse a sampler the face cannot do before opening anything
+    extra = {"face": spec.name, "face_spec": spec_path(face).read_text(encoding="utf-8"),
+             "sampler": sampler, "hold_frames": hold, "settle": settle, "seed": seed,
+             "episode_frames": episode_frames, "software": _versions()}
+    writer = DatasetWriter(out, fps=spec.camera.fps, n_actuators=spec.n, actuator_names=spec.names,
+                           image_size=(spec.camera.height, spec.camera.width), video=not images,
+                           extra_info=extra)
+    with writer, make_face(spec, seed=seed) as robot, FaceMeshDetector(video=not settle) as detector:
+        if writer.recovered_frames:
+            typer.echo(f"recovered {writer.recovered_frames} frames of an interrupted episode", err=True)
+        todo = max(0, frames - writer.total_frames)
+        columns = (TextColumn("babbling"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, disable=quiet, transient=True) as bar:
+            task = bar.add_task("babble", total=todo)
+            recorded = record_babbling(robot, writer, plan, detector,
+                                       progress=lambda k: bar.update(task, completed=k))
+    typer.echo(f"{out}: recorded {recorded} frames, {writer.total_frames} in total")

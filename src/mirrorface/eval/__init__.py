@@ -1,0 +1,1 @@
+"""Measurements: each reproducible by one CLI command."""

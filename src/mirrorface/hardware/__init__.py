@@ -1,0 +1,1 @@
+"""Face backends: the simulated face and real servo faces, behind one `Face` interface."""

@@ -1,0 +1,1 @@
+"""Small PyTorch models, one per file, each with a typed config dataclass."""

@@ -1,0 +1,1 @@
+"""Seeing faces: MediaPipe face-mesh landmarks from camera frames, simulated or real."""

@@ -1,0 +1,99 @@
+"""The real `mirrorface` command in a child process: happy paths and one-line errors."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ENV = {**os.environ, "GLOG_minloglevel": "2"}
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "mirrorface", *map(str, args)], capture_output=True,
+                          text=True, env=ENV, cwd=cwd, timeout=300)
+
+
+def error_line(result):
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip() and not ln.startswith(("W0000", "I0000"))]
+    assert result.returncode != 0
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_every_command_has_help():
+    for args in (["--help"], ["face", "--help"], ["face", "list", "--help"], ["face", "show", "--help"],
+                 ["face", "render", "--help"], ["babble", "--help"], ["dataset", "info", "--help"],
+                 ["dataset", "sheet", "--help"], ["dataset", "video", "--help"], ["eval", "face", "--help"]):
+        result = run(*args)
+        assert result.returncode == 0 and "Usage" in result.stdout, args
+
+
+def test_face_list_and_show():
+    assert {"lips10", "emo26"} <= {ln.split("\t")[0] for ln in run("face", "list").stdout.splitlines()}
+    shown = run("face", "show", "emo26").stdout
+    assert "neck_yaw" in shown and "corner_overstretch" in shown
+
+
+def test_face_render_writes_a_png(tmp_path):
+    out = tmp_path / "smile.png"
+    result = run("face", "render", "--face", "emo26", "--commands", "corner_y=0.95,jaw=0.3", "--out", out)
+    assert result.returncode == 0 and out.stat().st_size > 10_000
+
+
+def test_render_reports_a_pose_pulled_back_by_safety(tmp_path):
+    result = run("face", "render", "--commands", "corner_left_x=1,corner_right_x=1,jaw=1",
+                 "--out", tmp_path / "f.png")
+    assert result.returncode == 0 and "corner_overstretch" in result.stderr
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["face", "show", "nosuchface"], "lips10"),
+    (["face", "render", "--commands", "jaw=wide"], "name=number"),
+    (["face", "render", "--commands", "nose=1"], "no actuator"),
+    (["face", "render", "--commands", "0.1,0.2"], "10 values"),
+    (["face", "render", "--commands", "jaw=nan"], "finite"),
+    (["face", "render", "--out", "/proc/nope/x.png"], "/proc/nope"),
+    (["babble", "--out", "{tmp}/d", "--sampler", "wiggle"], "wiggle"),
+    (["babble", "--out", "{tmp}/d", "--frames", "0"], "positive"),
+    (["babble", "--out", "{tmp}/d", "--frames", "many"], "--frames"),
+    (["babble", "--out", "{tmp}/d", "--face", "lips10", "--sampler", "upper"], "upper"),
+    (["dataset", "info", "{tmp}/missing"], "missing"),
+    (["dataset", "sheet", "{tmp}/missing"], "missing"),
+    (["dataset", "video", "{tmp}/missing"], "missing"),
+    (["eval", "face", "--samples", "3"], "samples"),
+    (["face", "frobnicate"], "frobnicate"),
+])
+def test_bad_input_gets_one_error_line(args, needle, tmp_path):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    assert needle in error_line(run(*args))
+
+
+def test_malformed_spec_names_file_and_field(tmp_path):
+    spec = tmp_path / "face.toml"
+    spec.write_text('name = "x"\n[[actuators]]\nname = "a"\ngroup = "g"\nindex = 0\nneutral = 2\nspeed = 1\n')
+    line = error_line(run("face", "show", spec))
+    assert str(spec) in line and "neutral" in line
+
+
+def test_babble_info_sheet_video(tmp_path):
+    data = tmp_path / "ds"
+    result = run("babble", "--face", "lips10", "--frames", "40", "--episode-frames", "25",
+                 "--out", data, "--quiet")
+    assert result.returncode == 0, result.stderr
+    info = run("dataset", "info", data).stdout
+    assert "40 frames in 2 episodes" in info and "jaw" in info
+    assert run("babble", "--face", "lips10", "--frames", "50", "--out", data, "--quiet").returncode == 0
+    assert "50 frames in 3 episodes" in run("dataset", "info", data).stdout
+    for command, name in (("sheet", "sheet.png"), ("video", "babble.mp4")):
+        out = tmp_path / name
+        assert run("dataset", command, data, "--out", out).returncode == 0
+        assert out.stat().st_size > 5_000
+
+
+def test_babble_refuses_to_append_another_face(tmp_path):
+    data = tmp_path / "ds"
+    assert run("babble", "--face", "lips10", "--frames", "10", "--out", data, "--quiet").returncode == 0
+    assert "cannot append" in error_line(run("babble", "--face", "emo26", "--frames", "20", "--out", data))
