@@ -71,7 +71,7 @@ def test_a_failing_face_stops_the_recording_and_keeps_what_was_recorded(lips10, 
 
     writer = DatasetWriter(tmp_path / "ds", fps=30, n_actuators=lips10.n, actuator_names=lips10.names,
                            image_size=(256, 256), extra_info={"face": "lips10"})
-    with pytest.raises(RuntimeError, match="unplugged"):
-        with writer, Broken(lips10) as face, FaceMeshDetector() as detect:
-            record_babbling(face, writer, BabblePlan(Sampler("speech"), frames=100), detect)
+    with pytest.raises(RuntimeError, match="unplugged"), writer, Broken(lips10) as face, \
+            FaceMeshDetector() as detect:
+        record_babbling(face, writer, BabblePlan(Sampler("speech"), frames=100), detect)
     assert len(Dataset(tmp_path / "ds")) == 12

@@ -6,6 +6,7 @@ value), 130 interrupted.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -27,8 +28,28 @@ app.add_typer(evaluate.app, name="eval")
 app.command("babble")(babble.babble)
 
 
+def _silence_native_stderr() -> None:
+    """Keep Python's stderr, but send what C/C++ libraries write to descriptor 2 to /dev/null.
+
+    TFLite and absl (inside MediaPipe) print start-up banners from their own threads at
+    unpredictable moments; the CLI promises quiet output and one-line errors. Set
+    MIRRORFACE_NATIVE_LOGS=1 to see them.
+    """
+    if os.environ.get("MIRRORFACE_NATIVE_LOGS") == "1":
+        return
+    try:
+        sys.stderr.flush()
+        python_stderr = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return  # no usable descriptor 2: nothing to protect
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = open(python_stderr, "w", buffering=1, encoding="utf-8", errors="replace")  # noqa: SIM115
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (also the console-script entry point)."""
+    """Run the CLI; returns the exit code."""
     command = typer.main.get_command(app)
     try:
         command.main(args=argv, prog_name="mirrorface", standalone_mode=False)
@@ -54,4 +75,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
+    """The console-script entry point."""
+    _silence_native_stderr()
     sys.exit(main())

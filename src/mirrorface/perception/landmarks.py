@@ -7,31 +7,11 @@ on simulator renders and on real camera frames, so perception code never special
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 
 import numpy as np
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging is noise to our users
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr():
-    """Silence what TFLite and absl print straight to file descriptor 2 while a graph starts.
-
-    They announce their CPU delegate and logging set-up on every start; our CLI promises
-    one-line errors, so these banners are dropped. Python-level errors are unaffected.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 class FaceMeshDetector:
@@ -46,21 +26,14 @@ class FaceMeshDetector:
     def __init__(self, *, video: bool = True, min_confidence: float = 0.5):
         import mediapipe as mp
 
-        self._started = False
-        with _quiet_native_stderr():
-            self._mesh = mp.solutions.face_mesh.FaceMesh(
+        self._mesh = mp.solutions.face_mesh.FaceMesh(
             static_image_mode=not video, max_num_faces=1, refine_landmarks=False,
-                min_detection_confidence=min_confidence, min_tracking_confidence=min_confidence,
-            )
+            min_detection_confidence=min_confidence, min_tracking_confidence=min_confidence,
+        )
 
     def __call__(self, image: np.ndarray) -> np.ndarray | None:
         """Landmarks of the face in an RGB uint8 image, or None when no face is found."""
-        if not self._started:  # the graph's first run prints the rest of the banners
-            with _quiet_native_stderr():
-                result = self._mesh.process(image)
-            self._started = True
-        else:
-            result = self._mesh.process(image)
+        result = self._mesh.process(image)
         if not result.multi_face_landmarks:
             return None
         points = result.multi_face_landmarks[0].landmark
