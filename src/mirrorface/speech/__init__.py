@@ -1,0 +1,1 @@
+"""Speech in: text (eSpeak NG) or audio, out: phoneme timelines on the audio clock."""
