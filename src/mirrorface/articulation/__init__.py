@@ -1,0 +1,1 @@
+"""Phonemes -> coarticulated, anticipatory articulatory trajectories on the audio clock."""
