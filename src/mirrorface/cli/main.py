@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from mirrorface.cli import babble, dataset, evaluate, face
+from mirrorface.cli import babble, dataset, evaluate, face, speech
 from mirrorface.errors import MirrorfaceError
 
 app = typer.Typer(
@@ -26,6 +26,9 @@ app.add_typer(face.app, name="face")
 app.add_typer(dataset.app, name="dataset")
 app.add_typer(evaluate.app, name="eval")
 app.command("babble")(babble.babble)
+app.command("phonemes")(speech.phonemes)
+app.command("target")(speech.target)
+app.command("cues")(speech.cues)
 
 
 def _silence_native_stderr() -> None:

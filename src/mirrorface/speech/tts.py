@@ -21,7 +21,7 @@ from mirrorface.timeline import Timed, Timeline
 
 # The eleven languages of the lip-sync paper (Fig. 5) and the voices it compares.
 LANGUAGES = {
-    "en": "en-us", "fr": "fr-fr", "ja": "ja", "ko": "ko", "es": "es", "it": "it", "de": "de",
+    "en": "en-us", "fr": "fr", "ja": "ja", "ko": "ko", "es": "es", "it": "it", "de": "de",
     "ru": "ru", "zh": "cmn", "he": "he", "ar": "ar",
 }
 VOICES = {
@@ -106,7 +106,10 @@ class _ESpeak:
 
     def synthesize(self, text: str, voice: str, rate: int, pitch_shift: int) -> tuple[np.ndarray, list]:
         if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-            raise MirrorfaceError(f"eSpeak NG has no voice {voice!r}")
+            raise MirrorfaceError(
+                f"unknown language {voice!r}: use one of {', '.join(LANGUAGES)} or an eSpeak NG "
+                "language code such as pt or nl"
+            )
         self.lib.espeak_SetParameter(_RATE, rate, 0)
         self.lib.espeak_SetParameter(_PITCH, 50 + pitch_shift, 0)
         self._chunks, self._events = [], []
@@ -135,14 +138,7 @@ def resolve_voice(lang: str, voice: str | None) -> tuple[str, int, int]:
             raise MirrorfaceError(f"unknown voice {voice!r}; voices are {', '.join(VOICES)}")
         base, variant, rate, pitch = VOICES[voice.lower()]
         return f"{base}+{variant}", rate, pitch
-    if lang in LANGUAGES:
-        return LANGUAGES[lang], 165, 0
-    if lang in LANGUAGES.values():
-        return lang, 165, 0
-    raise MirrorfaceError(
-        f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)} (or any eSpeak NG code "
-        "that `mirrorface phonemes --list-languages` shows)"
-    )
+    return LANGUAGES.get(lang, lang), 165, 0  # other codes go to eSpeak NG as voice names
 
 
 def synthesize(text: str, lang: str = "en", voice: str | None = None) -> Speech:
@@ -162,7 +158,8 @@ def synthesize(text: str, lang: str = "en", voice: str | None = None) -> Speech:
     for k, (start, symbol) in enumerate(events):
         end = events[k + 1][0] if k + 1 < len(events) else duration
         start, end = min(start, duration), min(max(end, start), duration)
-        if not symbol.startswith(PAUSE) and symbol.strip() and end > start:
+        # "(en)"-style events mark eSpeak switching language for a foreign word: not sounds.
+        if not symbol.startswith((PAUSE, "(")) and symbol.strip() and end > start:
             items.append(Timed(start, end, symbol))
     if not items:
         raise MirrorfaceError(f"eSpeak NG spoke no phonemes for {text!r} in {lang!r}")

@@ -1,0 +1,1 @@
+"""Exporters: mouth cues for tools outside mirrorface."""
