@@ -7,6 +7,8 @@ after lag, speed limit and backlash, exactly as a real camera would.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from mirrorface.face.sim.dynamics import ServoDynamics
@@ -34,6 +36,7 @@ class SimFace(Face):
         )
         self.dynamics = ServoDynamics(spec.neutral, spec.speed, spec.sim.lag_s, spec.sim.backlash)
         self._clock = 0.0
+        self._rest_surface: FaceSurface | None = None
 
     def _connect(self) -> None:
         self._clock = 0.0
@@ -80,6 +83,12 @@ class SimFace(Face):
         No actuator is involved: this is how speech targets (the paper's Wav2Lip frames) are
         drawn on the robot's own face.
         """
-        surface = self.surface(self.spec.neutral if positions is None else positions)
+        if positions is None:  # the common case (speech targets): the face at rest, computed once
+            if self._rest_surface is None:
+                self._rest_surface = self.surface(self.spec.neutral)
+            surface = copy.copy(self._rest_surface)
+            surface.points = dict(surface.points)
+        else:
+            surface = self.surface(positions)
         set_mouth(surface, mouth)
         return self.renderer.draw(surface)

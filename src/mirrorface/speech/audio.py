@@ -2,8 +2,8 @@
 
 All arrays here are 1-D float32 sample arrays in [-1, 1] (mono), with the sample rate in Hz
 passed alongside. Decoding goes through PyAV (its bundled ffmpeg), so WAV, FLAC, MP3, OGG, M4A
-and the audio track of a video all work; mixing to mono and resampling happen in ffmpeg's
-resampler (`av.AudioResampler`), which averages the channels.
+and the audio track of a video all work. Resampling happens in ffmpeg's resampler
+(`av.AudioResampler`); mono is the mean of the channels.
 
 Every problem a user can cause (missing, empty, corrupt or silent file) is a `MirrorfaceError`
 with a one-line message.
@@ -61,17 +61,19 @@ def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
             if not container.streams.audio:
                 raise MirrorfaceError(f"no audio stream in {path}")
             stream = container.streams.audio[0]
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+            # Planar float at the target rate, channels kept: we average them ourselves, because
+            # ffmpeg's stereo->mono downmix sums at -3 dB each and can exceed full scale.
+            resampler = av.AudioResampler(format="fltp", rate=sample_rate)
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
+                    chunks.append(out.to_ndarray().mean(axis=0))
             for out in resampler.resample(None):  # flush the samples ffmpeg still holds
-                chunks.append(out.to_ndarray().reshape(-1))
+                chunks.append(out.to_ndarray().mean(axis=0))
     except MirrorfaceError:
         raise
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         # ffmpeg's own words ("Invalid data found when processing input") are the useful part.
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0] or type(exc).__name__
         raise MirrorfaceError(f"not an audio file, or corrupt: {path} ({reason})") from None
     audio = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
     if len(audio) == 0:

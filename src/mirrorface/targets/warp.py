@@ -87,13 +87,28 @@ def _stitch(a_ids, a_ang, b_ids, b_ang) -> list[tuple[int, int, int]]:
     return tris
 
 
-def _band(a: range, b: range) -> list[tuple[int, int, int]]:
-    """Two triangles per quad between rings whose vertices correspond index by index."""
-    n = len(a)
+def _axes(outer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Corner-to-corner vector of an outer lip contour (px) and the unit vector pointing chin-wards."""
+    across = outer[10] - outer[0]
+    return across, np.array([-across[1], across[0]]) / max(float(np.linalg.norm(across)), 1e-9)
+
+
+def _band(pts: np.ndarray, a: range, b: range) -> list[tuple[int, int, int]]:
+    """Two triangles per quad between rings whose vertices correspond index by index.
+
+    Each quad is split along the diagonal that keeps both halves the same way round (the better
+    of the two smallest areas), so a bent quad at a mouth corner never folds over itself.
+    """
+    def area(t):
+        p, q, r = pts[list(t)]
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
     tris = []
-    for i in range(n):
-        k = (i + 1) % n
-        tris += [(a[i], a[k], b[i]), (a[k], b[k], b[i])]
+    for i in range(len(a)):
+        k = (i + 1) % len(a)
+        splits = [((a[i], a[k], b[i]), (a[k], b[k], b[i])), ((a[i], a[k], b[k]), (a[i], b[k], b[i]))]
+        sign = np.sign(sum(area(t) for t in splits[0])) or 1.0
+        tris += max(splits, key=lambda pair: min(sign * area(t) for t in pair))
     return tris
 
 
@@ -106,9 +121,9 @@ class MouthWarper:
     """
 
     def __init__(self, neutral_frame: np.ndarray, neutral_landmarks: np.ndarray | None):
-        frame = np.ascontiguousarray(neutral_frame)
+        frame = np.array(neutral_frame, order="C", copy=True)  # ours: the caller may reuse theirs
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
-            raise MirrorfaceError(f"the neutral frame must be (H, W, 3) uint8 RGB, got {frame.shape} {frame.dtype}")
+            raise MirrorfaceError(f"neutral frame must be (H, W, 3) uint8, not {frame.shape} {frame.dtype}")
         if neutral_landmarks is None:
             raise MirrorfaceError("no face was found in the neutral frame: cannot warp its mouth")
         lm = np.asarray(neutral_landmarks, dtype=np.float64)
@@ -119,54 +134,51 @@ class MouthWarper:
         self.neutral_outer, self.neutral_inner = lip_contours(lm, w, h)
         # MediaPipe puts the inner contour in the middle of the dark line between closed lips; half
         # that line stays on the lip band when the mouth opens, so the cavity is painted that much wider.
-        across = self.neutral_outer[10] - self.neutral_outer[0]
-        down = np.array([-across[1], across[0]]) / max(float(np.linalg.norm(across)), 1e-9)
+        across, down = _axes(self.neutral_outer)
         gap = float((self.neutral_inner[5] - self.neutral_inner[15]) @ down)
         self._pad = float(np.clip(0.5 * gap, 0.0, 0.05 * np.linalg.norm(across)))
 
         # Vertices in pixel-centre coordinates (pixel i is centred on i): inner, outer, rings, anchors.
         outer, inner = self.neutral_outer - 0.5, self.neutral_inner - 0.5
-        anchors = lm[list(ANCHOR_IDS), :2] * (w, h) - 0.5
         center = outer.mean(axis=0)
-        ang_anchor = np.arctan2(*(anchors - center)[:, ::-1].T)
-        anchors = anchors[np.argsort(ang_anchor)]
-        rel = outer - center
-        r_out = np.linalg.norm(rel, axis=1)
-        dirs = rel / np.maximum(r_out, 1e-9)[:, None]
+        anchors = lm[list(ANCHOR_IDS), :2] * (w, h) - 0.5
+        ang_anchor = np.arctan2(anchors[:, 1] - center[1], anchors[:, 0] - center[0])
+        anchors, ang_anchor = anchors[np.argsort(ang_anchor)], np.sort(ang_anchor)
+        r_out = np.linalg.norm(outer - center, axis=1)
+        dirs = (outer - center) / np.maximum(r_out, 1e-9)[:, None]
         r_anchor = _ray_exit(center, dirs, anchors)
         if not np.all(r_anchor > 1.1 * r_out):
             raise MirrorfaceError("the neutral landmarks do not surround the mouth: is the face frontal?")
         self._weights = 1.0 - np.arange(1, N_RINGS + 1) / (N_RINGS + 1)  # how much ring k follows the lip
         rings = [center + dirs * (r_out + (1 - wk) * (r_anchor - r_out))[:, None] for wk in self._weights]
-        self._src = np.vstack([inner, outer, *rings, anchors])
+        self._src = np.vstack([inner, outer, *rings, anchors])  # (V, 2)
 
         # Triangles: mouth opening, lip band, ring bands, and the stitch out to the anchors.
         n = len(INNER_LIP_IDS)
         tris = [(0, 1, n - 1), (9, 10, 11)]
         for k in range(1, 9):
             tris += [(k, k + 1, n - k), (k + 1, n - 1 - k, n - k)]
-        ring_starts = [n * (1 + k) for k in range(N_RINGS + 1)]  # outer lip, then each ring
-        tris += _band(range(n), range(n, 2 * n))
-        for s in ring_starts[:-1]:
-            tris += _band(range(s, s + n), range(s + n, s + 2 * n))
-        last = range(ring_starts[-1], ring_starts[-1] + n)
+        for r in range(N_RINGS + 1):  # inner -> outer lip, outer lip -> ring 1, ...
+            tris += _band(self._src, range(r * n, (r + 1) * n), range((r + 1) * n, (r + 2) * n))
         ang_ring = np.arctan2(dirs[:, 1], dirs[:, 0])
         order = np.argsort(ang_ring)
-        anchor_ids = np.arange(len(self._src) - len(anchors), len(self._src))
-        ang_sorted = np.arctan2(*(anchors - center)[:, ::-1].T)
-        tris += _stitch(np.asarray(last)[order], ang_ring[order], anchor_ids, ang_sorted)
+        last = np.arange((N_RINGS + 1) * n, (N_RINGS + 2) * n)
+        tris += _stitch(last[order], ang_ring[order], np.arange(last[-1] + 1, len(self._src)), ang_anchor)
         self.triangles = np.array(tris, dtype=np.int64)  # (T, 3) indices into the vertices
 
         # The region that can change: the anchors' bounding box, clipped to the frame.
-        x0, y0 = np.floor(anchors.min(axis=0)).astype(int) - 1
-        x1, y1 = np.ceil(anchors.max(axis=0)).astype(int) + 2
-        self._x0, self._y0 = max(x0, 0), max(y0, 0)
-        self._x1, self._y1 = min(x1, w), min(y1, h)
-        gy, gx = np.mgrid[self._y0:self._y1, self._x0:self._x1].astype(np.float32)
-        self._gx, self._gy = gx, gy
+        x0, y0 = np.maximum(np.floor(anchors.min(axis=0)).astype(int) - 1, 0)
+        x1, y1 = np.minimum(np.ceil(anchors.max(axis=0)).astype(int) + 2, (w, h))
+        self._x0, self._y0, self._x1, self._y1 = int(x0), int(y0), int(x1), int(y1)
+        self._gy, self._gx = np.mgrid[y0:y1, x0:x1].astype(np.float32)  # pixel coordinates of the region
 
     def render(
-        self, outer_lips: np.ndarray, inner_lips: np.ndarray, *, upper_teeth: float = 0.0, lower_teeth: float = 0.0
+        self,
+        outer_lips: np.ndarray,
+        inner_lips: np.ndarray,
+        *,
+        upper_teeth: float = 0.0,
+        lower_teeth: float = 0.0,
     ) -> np.ndarray:
         """The neutral frame with its lips moved onto the targets.
 
@@ -223,8 +235,7 @@ class MouthWarper:
 
     def _paint_mouth(self, out, inner, outer, upper_teeth, lower_teeth) -> None:
         """Cavity, tongue and teeth inside the target inner contour, blended with soft edges."""
-        across = outer[10] - outer[0]
-        down = np.array([-across[1], across[0]]) / max(float(np.linalg.norm(across)), 1e-9)
+        across, down = _axes(outer)
         opening = float((inner[5] - inner[15]) @ down)  # px, lower minus upper lip at the middle
         if opening <= -1.0:  # crossed lips: no cavity to show
             return
@@ -247,12 +258,12 @@ class MouthWarper:
         color = np.empty(size + (3,), np.float32)
         color[:] = CAVITY
         width = float(np.linalg.norm(inner[10] - inner[0]))
-        if opening > max(3.0, 0.06 * width):  # the tongue rests low in the mouth, its tip behind the lower lip
+        if opening > max(3.0, 0.06 * width):  # the tongue rests low, its tip behind the lower lip
             tongue = np.zeros(size, np.uint8)
-            c = np.round((inner[5] + 0.1 * opening * down - origin) * _ONE).astype(int)
-            axes = np.round(np.array([0.3 * width, 0.4 * opening]) * _ONE).astype(int)
+            c = tuple(int(v) for v in np.round((inner[5] + 0.1 * opening * down - origin) * _ONE))
+            axes = tuple(int(v) for v in np.round(np.array([0.3 * width, 0.4 * opening]) * _ONE))
             angle = float(np.degrees(np.arctan2(across[1], across[0])))
-            cv2.ellipse(tongue, tuple(map(int, c)), tuple(map(int, axes)), angle, 0, 360, 255, -1, cv2.LINE_AA, _SHIFT)
+            cv2.ellipse(tongue, c, axes, angle, 0, 360, 255, -1, cv2.LINE_AA, _SHIFT)
             color += tongue.astype(np.float32)[..., None] / 255.0 * (np.float32(TONGUE) - color)
         rows = (
             (lower_teeth, rim[:11], -1.0, LOWER_TEETH),

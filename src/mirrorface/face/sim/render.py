@@ -15,15 +15,13 @@ import cv2
 import numpy as np
 
 from mirrorface.face.sim.skin import (
-    JAW_HINGE,
-    JAW_MAX_DEG,
     UPPER_TEETH_EDGE,
     FaceSurface,
+    _jaw_transform,
     _rot_x,
     _rot_y,
     _rot_z,
     head_depth,
-    jaw_rotation,
 )
 
 SHIFT = 4  # sub-pixel bits for cv2 drawing: 1/16 px precision
@@ -64,6 +62,33 @@ def _box(x0: float, x1: float, y0: float, y1: float, n: int = 9) -> np.ndarray:
     return np.column_stack([xy, head_depth(xy[:, 0], xy[:, 1]) + 4.0])
 
 
+def _skull_parts() -> dict[str, np.ndarray]:
+    """Head-frame points of what moves only with the neck: neck, ears, hair, nose."""
+    outline, _ = _outline()
+    hair = outline[outline[:, 1] < -50].copy()
+    hair = hair[np.argsort(np.arctan2(hair[:, 0], -hair[:, 1]))]
+    hair[:, :2] *= 1.06
+    xs = np.linspace(hair[-1, 0], hair[0, 0], 15)
+    hairline = np.column_stack([xs, -64.0 + 10.0 * (xs / 60.0) ** 2 - 6.0, np.full(15, 40.0)])
+    sides = []
+    for sign in (1.0, -1.0):
+        side = np.array([[sign * 6.0, -4.0], [sign * 8.0, 10.0], [sign * 12.0, 20.0], [sign * 8.0, 25.0]])
+        sides.append(np.column_stack([side, head_depth(*side.T) + 12]))
+    return {
+        "neck": np.array([[-36, 40, -20], [36, 40, -20], [46, 220, -30], [-46, 220, -30]], float),
+        "ears": np.array([[70.0, -4.0, -10.0], [-70.0, -4.0, -10.0]]),
+        "hair": np.vstack([hair, hairline]),
+        "nose_sides": np.vstack(sides),
+        "nostrils": np.array([[6.5, 24.0, 70.0], [-6.5, 24.0, 70.0]]),
+        "nose_tip": np.array([[0.0, 16.0, 82.0]]),
+    }
+
+
+_SKULL = _skull_parts()
+_UPPER_TEETH = _box(-19.0, 19.0, 36.0, UPPER_TEETH_EDGE)
+_LOWER_TEETH = _box(-17.0, 17.0, UPPER_TEETH_EDGE + 0.5, 64.0)
+
+
 class Renderer:
     """Draws frames of the simulated face. Holds its own seeded noise generator."""
 
@@ -78,6 +103,7 @@ class Renderer:
         self.center = np.array([width / 2, height / 2 - self.focal * (HEAD_TOP + HEAD_BOTTOM)
                                 / 2 / (CAMERA_DISTANCE - 40.0)])
         self._outline, self._outline_jaw = _outline()
+        self._skull_cache: tuple[bytes, dict[str, np.ndarray]] = (b"", {})
         self._background = self._make_background()
         self._shading = self._make_shading()
         bank = self.rng.normal(0.0, pixel_noise, size=(16, height, width, 3))
@@ -95,20 +121,19 @@ class Renderer:
         depth = CAMERA_DISTANCE - p[:, 2]
         return self.center + self.focal * p[:, :2] / depth[:, None]
 
+    def _project_all(self, named: dict[str, np.ndarray], rot: np.ndarray) -> dict[str, np.ndarray]:
+        """Project several named point sets in one call (rendering is many small arrays)."""
+        flat = self.project(np.concatenate(list(named.values())), rot)
+        bounds = np.cumsum([0] + [len(v) for v in named.values()])
+        return {k: flat[a:b] for k, a, b in zip(named, bounds[:-1], bounds[1:], strict=True)}
+
     def _fixed(self, surface: FaceSurface) -> dict[str, np.ndarray]:
         """Parts that move only with the skull or the jaw (outline, teeth, nose, ears)."""
         jaw = surface.jaw
-        outline = self._outline.copy()
-        for w in np.unique(self._outline_jaw[self._outline_jaw > 0]):
-            sel = self._outline_jaw == w
-            rot = jaw_rotation(JAW_MAX_DEG * jaw * w * 0.8)
-            outline[sel] = (outline[sel] - JAW_HINGE) @ rot.T + JAW_HINGE
-        lower_teeth = _box(-17.0, 17.0, UPPER_TEETH_EDGE + 0.5, 64.0)
-        lower_teeth = (lower_teeth - JAW_HINGE) @ jaw_rotation(JAW_MAX_DEG * jaw).T + JAW_HINGE
         return {
-            "outline": outline,
-            "upper_teeth": _box(-19.0, 19.0, 36.0, UPPER_TEETH_EDGE),
-            "lower_teeth": lower_teeth,
+            "outline": _jaw_transform(self._outline, jaw, 0.8 * self._outline_jaw),
+            "upper_teeth": _UPPER_TEETH,
+            "lower_teeth": _jaw_transform(_LOWER_TEETH, jaw, 1.0),
             "tongue": np.array([[0.0, 60.0 + 16.0 * jaw, 30.0]]),
         }
 
@@ -168,8 +193,8 @@ class Renderer:
     def draw(self, surface: FaceSurface) -> np.ndarray:
         """Render one RGB frame (H, W, 3) uint8."""
         rot = self._pose(surface)
-        pts = {k: self.project(v, rot) for k, v in surface.points.items()}
-        fixed = {k: self.project(v, rot) for k, v in self._fixed(surface).items()}
+        pts = self._project_all(surface.points, rot)
+        fixed = self._project_all(self._fixed(surface), rot)
         px = self.focal / (CAMERA_DISTANCE - 40.0)  # pixels per mm near the face
         img = self._background.copy()
 
@@ -181,25 +206,25 @@ class Renderer:
         self._draw_mouth(img, pts, fixed, px)
         return self._camera(img, rot, silhouette)
 
+    def _skull(self, rot) -> dict[str, np.ndarray]:
+        """Parts fixed to the skull, projected for a neck pose (cached: poses repeat)."""
+        key = rot.tobytes()
+        if self._skull_cache[0] != key:
+            self._skull_cache = (key, {name: self.project(pts, rot) for name, pts in _SKULL.items()})
+        return self._skull_cache[1]
+
     def _draw_head(self, img, rot, fixed, px) -> np.ndarray:
         """Neck, ears, skin and hair; returns the head's silhouette mask (shading applies there)."""
+        skull = self._skull(rot)
         silhouette = np.zeros(img.shape[:2], np.uint8)
-        neck = self.project(np.array([[-36, 40, -20], [36, 40, -20], [46, 220, -30],
-                                      [-46, 220, -30]], float), rot)
-        self._poly(img, neck, self.skin_dark)
-        self._poly(silhouette, neck, 255)
-        for sign in (1.0, -1.0):
-            ear = self.project(np.array([[sign * 70.0, -4.0, -10.0]]), rot)[0]
+        self._poly(img, skull["neck"], self.skin_dark)
+        self._poly(silhouette, skull["neck"], 255)
+        for ear in skull["ears"]:
             self._ellipse(img, ear, (8 * px, 19 * px), self.skin_dark)
             self._ellipse(silhouette, ear, (8 * px, 19 * px), 255)
         self._poly(img, fixed["outline"], self.skin)
         self._poly(silhouette, fixed["outline"], 255)
-        hair = self._outline[self._outline[:, 1] < -50].copy()
-        hair = hair[np.argsort(np.arctan2(hair[:, 0], -hair[:, 1]))]
-        hair[:, :2] *= 1.06
-        xs = np.linspace(hair[-1, 0], hair[0, 0], 15)
-        line = np.column_stack([xs, -64.0 + 10.0 * (xs / 60.0) ** 2 - 6.0, np.full(15, 40.0)])
-        self._poly(img, self.project(np.vstack([hair, line]), rot), HAIR)
+        self._poly(img, skull["hair"], HAIR)
         return silhouette
 
     def _draw_eye(self, img, pts, surface, rot, side, px):
@@ -226,14 +251,12 @@ class Renderer:
         self._poly(img, lower, self.skin_dark, closed=False, thickness=1)
 
     def _draw_nose(self, img, rot, px):
-        for sign in (1.0, -1.0):
-            side = np.array([[sign * 6.0, -4.0], [sign * 8.0, 10.0], [sign * 12.0, 20.0], [sign * 8.0, 25.0]])
-            self._poly(img, self.project(np.column_stack([side, head_depth(*side.T) + 12]), rot),
-                       self.skin_dark, closed=False, thickness=max(1, round(1.2 * px)))
-            nostril = self.project(np.array([[sign * 6.5, 24.0, 70.0]]), rot)[0]
-            self._ellipse(img, nostril, (3.2 * px, 1.7 * px), (70, 42, 38), angle=sign * 15)
-        tip = self.project(np.array([[0.0, 16.0, 82.0]]), rot)[0]
-        self._ellipse(img, tip, (3.0 * px, 2.2 * px), tuple(min(255, c + 22) for c in self.skin))
+        skull = self._skull(rot)
+        for k, sign in enumerate((1.0, -1.0)):
+            self._poly(img, skull["nose_sides"][4 * k : 4 * k + 4], self.skin_dark, closed=False,
+                       thickness=max(1, round(1.2 * px)))
+            self._ellipse(img, skull["nostrils"][k], (3.2 * px, 1.7 * px), (70, 42, 38), angle=sign * 15)
+        self._ellipse(img, skull["nose_tip"][0], (3.0 * px, 2.2 * px), tuple(min(255, c + 22) for c in self.skin))
 
     def _draw_mouth(self, img, pts, fixed, px):
         uo, ui, li, lo = (pts[f"lip_{k}"] for k in ("upper_outer", "upper_inner",

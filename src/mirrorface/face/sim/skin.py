@@ -52,11 +52,6 @@ def _smooth_gap(gap: np.ndarray, softness: float = 0.5) -> np.ndarray:
     return softness * np.logaddexp(0.0, gap / softness)
 
 
-def jaw_rotation(deg: float) -> np.ndarray:
-    """Opening the jaw by `deg` swings the chin down and back about JAW_HINGE."""
-    return _rot_x(-deg)
-
-
 def _rot_x(deg: float) -> np.ndarray:
     c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
     return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
@@ -107,15 +102,14 @@ class FaceSurface:
     jaw: float = 0.0
 
 
-def _jaw_transform(points: np.ndarray, jaw: float, weight: np.ndarray) -> np.ndarray:
+def _jaw_transform(points: np.ndarray, jaw: float, weight: np.ndarray | float) -> np.ndarray:
     """Rotate points about the jaw hinge, each by its weight (skin partly follows the bone)."""
+    angle = np.radians(JAW_MAX_DEG * jaw) * np.broadcast_to(weight, points.shape[:1])
+    c, s = np.cos(angle), np.sin(angle)
+    dy, dz = points[:, 1] - JAW_HINGE[1], points[:, 2] - JAW_HINGE[2]
     out = points.copy()
-    for w in np.unique(np.round(weight, 3)):
-        if w <= 0:
-            continue
-        sel = np.isclose(np.round(weight, 3), w)
-        rot = jaw_rotation(JAW_MAX_DEG * jaw * w)
-        out[sel] = (points[sel] - JAW_HINGE) @ rot.T + JAW_HINGE
+    out[:, 1] = JAW_HINGE[1] + c * dy + s * dz  # opening swings the chin down and back
+    out[:, 2] = JAW_HINGE[2] - s * dy + c * dz
     return out
 
 

@@ -1,0 +1,280 @@
+"""Audio in, articulation out, with no transcript: training, checkpoints, prediction, evaluation.
+
+The model (`models.audio2artic.Audio2Artic`) maps 10 ms log-mel frames of any voice in any
+language to the nine articulator trajectories that `articulate` derives from eSpeak's phoneme
+timeline, plus a lip-closure probability. It learns from eSpeak speech in 11 languages
+(`audio_corpus`), augmented on the fly so that recorded speech and songs can drive the lips.
+
+A checkpoint folder holds `model.safetensors` (weights and the input normaliser) and
+`config.json` (the model config, enough to rebuild it, plus how it was trained). Training
+also keeps `train_state.safetensors` (optimiser tensors) and `train_state.json` (step and
+settings) beside them, so an interrupted run resumes; none of the files is a pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+import mirrorface
+from mirrorface.articulation.phonemes import ARTICULATORS
+from mirrorface.errors import MirrorfaceError
+from mirrorface.models.audio2artic import BILABIAL, Audio2Artic, Audio2ArticConfig
+from mirrorface.speech import audio_corpus
+from mirrorface.speech.features import FEATURE_RATE, log_mel
+from mirrorface.timeline import Timed, Timeline
+
+DEFAULT_CHECKPOINT = Path(mirrorface.__file__).parent / "checkpoints" / "audio2artic"
+FRAME_MS = 10.0  # the model's frame step: audio_corpus.TARGET_FPS = 100
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How the audio model is trained; kept in the checkpoint so a run can be repeated."""
+
+    steps: int = 3000  # optimiser steps in total (a resumed run continues up to this)
+    batch_size: int = 16  # clips per step
+    crop_frames: int = 200  # 2 s clips: longer than the receptive field, short enough to be cheap
+    lr: float = 2e-3  # AdamW peak learning rate, after a short warm-up, cosine-decayed to 10%
+    weight_decay: float = 0.01
+    seed: int = 0  # seeds the corpus voices, the model init and every step's batch
+    voices_per_sentence: int = 5  # voicings (variant, rate, pitch) of each training sentence
+    sentences_per_language: int | None = None  # None: all; a quick run uses a few
+    save_every: int = 500  # steps between checkpoints, so an interrupt loses little
+
+
+def features(audio: np.ndarray, sample_rate: int, config: Audio2ArticConfig) -> np.ndarray:
+    """(samples,) waveform -> (T, n_mels) log-mel frames as the model expects them."""
+    return log_mel(audio, sample_rate, n_mels=config.n_mels, hop_ms=config.hop_ms, win_ms=config.win_ms,
+                   fmin=config.fmin, fmax=config.fmax)
+
+
+def _batch(corpus: list[audio_corpus.Utterance], config: TrainConfig, model_config: Audio2ArticConfig,
+           rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Random augmented crops: mel (B, T, n_mels), targets (B, T, 9), mask (B, T)."""
+    b, t = config.batch_size, config.crop_frames
+    mel = np.zeros((b, t, model_config.n_mels), np.float32)
+    target = np.zeros((b, t, len(ARTICULATORS)), np.float32)
+    mask = np.zeros((b, t), np.float32)
+    for i in range(b):
+        audio, targets = audio_corpus.augment(corpus[rng.integers(len(corpus))], rng)
+        m = features(audio, FEATURE_RATE, model_config)
+        start = int(rng.integers(max(1, len(m) - t + 1)))
+        n = min(t, len(m) - start)
+        mel[i, :n], target[i, :n], mask[i, :n] = m[start:start + n], targets[start:start + n], 1.0
+        mel[i, n:] = m[-1]  # pad with the trailing silence so the convs see no cliff
+    return torch.from_numpy(mel), torch.from_numpy(target), torch.from_numpy(mask)
+
+
+def _save_atomic(write: Callable[[str], None], path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(str(tmp))
+    os.replace(tmp, path)  # an interrupt leaves the previous file, never half of a new one
+
+
+def _write_json(data: dict, path: Path) -> None:
+    _save_atomic(lambda p: Path(p).write_text(json.dumps(data, indent=2), encoding="utf-8"), path)
+
+
+def save_audio_model(model: Audio2Artic, path: Path, training: dict | None = None) -> None:
+    """Write model.safetensors + config.json into the folder `path`."""
+    path.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    _save_atomic(lambda p: save_file(tensors, p), path / "model.safetensors")
+    _write_json({"model": asdict(model.config), "training": training or {}}, path / "config.json")
+
+
+def load_audio_model(path: str | Path | None = None) -> Audio2Artic:
+    """Rebuild a model from `config.json` and load `model.safetensors` (default: the shipped one).
+
+    Raises:
+        MirrorfaceError: the folder lacks either file, or they do not fit each other.
+    """
+    path = Path(path) if path is not None else DEFAULT_CHECKPOINT
+    if not (path / "config.json").is_file() or not (path / "model.safetensors").is_file():
+        raise MirrorfaceError(f"no audio model at {path}: train one with `mirrorface train audio --out {path}`")
+    try:
+        config = Audio2ArticConfig(**json.loads((path / "config.json").read_text(encoding="utf-8"))["model"])
+        model = Audio2Artic(config)
+        model.load_state_dict(load_file(str(path / "model.safetensors")))
+    except (KeyError, TypeError, ValueError, RuntimeError, SafetensorError) as exc:
+        raise MirrorfaceError(f"{path}: not a usable audio model checkpoint ({exc})") from exc
+    return model.eval()
+
+
+def _save_train_state(path: Path, optimizer: torch.optim.Optimizer, step: int, config: TrainConfig) -> None:
+    state = optimizer.state_dict()
+    tensors = {f"{i}.{k}": v.contiguous() for i, s in state["state"].items() for k, v in s.items()}
+    _save_atomic(lambda p: save_file(tensors, p), path / "train_state.safetensors")
+    _write_json({"step": step, "train": asdict(config), "param_groups": state["param_groups"]},
+                path / "train_state.json")
+
+
+def _load_train_state(path: Path, optimizer: torch.optim.Optimizer) -> tuple[int, dict]:
+    meta = json.loads((path / "train_state.json").read_text(encoding="utf-8"))
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for key, value in load_file(str(path / "train_state.safetensors")).items():
+        index, name = key.split(".", 1)
+        state.setdefault(int(index), {})[name] = value
+    groups = [{**g, "betas": tuple(g["betas"])} for g in meta["param_groups"]]
+    optimizer.load_state_dict({"state": state, "param_groups": groups})
+    return int(meta["step"]), meta["train"]
+
+
+def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
+                      model_config: Audio2ArticConfig = Audio2ArticConfig(), *, resume: bool = False,
+                      progress: Callable[[int, int, float], None] | None = None) -> dict:
+    """Train (or resume training) an audio model into the folder `out`.
+
+    Args:
+        out: checkpoint folder; written every `save_every` steps and at the end.
+        resume: continue from `out`'s train state, with its model config and settings; only
+            `steps` may differ (to train longer).
+        progress: called as progress(step, total_steps, loss) after every step.
+
+    Returns:
+        {"step": last step, "losses": per-step losses of this run, "seconds", "parameters"}.
+    """
+    out = Path(out)
+    started = time.perf_counter()
+    torch.manual_seed(config.seed)
+    model = Audio2Artic(model_config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    step = 0
+    if resume:
+        if not (out / "train_state.json").is_file():
+            raise MirrorfaceError(f"nothing to resume in {out}: it has no train_state.json")
+        model = load_audio_model(out).train()
+        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        step, saved = _load_train_state(out, optimizer)
+        config = TrainConfig(**{**saved, "steps": config.steps})  # the corpus must be the one trained on
+    corpus = audio_corpus.training_corpus(config.seed, config.voices_per_sentence,
+                                          config.sentences_per_language)
+    if not resume:  # the input normaliser: per-band statistics of augmented training features
+        rng = np.random.default_rng([config.seed, 1 << 30])
+        mels = np.concatenate([features(audio_corpus.augment(u, rng)[0], FEATURE_RATE, model_config)
+                               for u in corpus[:200]])
+        model.set_normalizer(torch.from_numpy(mels.mean(0)), torch.from_numpy(mels.std(0)))
+    warmup = max(1, min(100, config.steps // 10))
+    training = {"train": asdict(config), "mirrorface": mirrorface.__version__, "utterances": len(corpus)}
+    losses: list[float] = []
+    model.train()
+    while step < config.steps:
+        # Every step draws from its own seeded stream, so a resumed run sees the same batches.
+        rng = np.random.default_rng([config.seed, step])
+        torch.manual_seed(config.seed * 1_000_003 + step)
+        cosine = 0.55 + 0.45 * np.cos(np.pi * min(1.0, step / config.steps))  # 1 -> 0.1
+        for group in optimizer.param_groups:
+            group["lr"] = config.lr * min(1.0, (step + 1) / warmup) * cosine
+        mel, target, mask = _batch(corpus, config, model_config, rng)
+        _, loss = model(mel, target, mask)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        losses.append(float(loss))
+        if progress is not None:
+            progress(step, config.steps, losses[-1])
+        if step % config.save_every == 0 or step == config.steps:
+            save_audio_model(model, out, {**training, "step": step})
+            _save_train_state(out, optimizer, step, config)
+    model.eval()
+    return {"step": step, "losses": losses, "seconds": time.perf_counter() - started,
+            "parameters": sum(p.numel() for p in model.parameters())}
+
+
+@torch.no_grad()
+def predict_frames(model: Audio2Artic, audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Articulators (T, 9) in [0, 1] and closure probability (T,) at 100 Hz: frame t at t * 10 ms."""
+    model.eval()
+    mel = torch.from_numpy(features(audio, sample_rate, model.config))[None]  # (1, T, n_mels)
+    (values, logit), _ = model(mel)
+    return values[0].numpy(), torch.sigmoid(logit[0]).numpy()
+
+
+def _resample_frames(x: np.ndarray, duration_ms: float, fps: float) -> np.ndarray:
+    """(T, ...) values at 10 ms -> (F, ...) at k * 1000 / fps, F as in `articulate`."""
+    n_frames = max(1, int(np.ceil(duration_ms * fps / 1000.0)))
+    wanted, have = np.arange(n_frames) * 1000.0 / fps, np.arange(len(x)) * FRAME_MS
+    columns = x.reshape(len(x), -1).T
+    return np.stack([np.interp(wanted, have, c) for c in columns], axis=1).reshape(n_frames, *x.shape[1:])
+
+
+def predict_articulation(model: Audio2Artic, audio: np.ndarray, sample_rate: int, fps: float) -> np.ndarray:
+    """(F, 9) articulator values in [0, 1] at frame times k * 1000 / fps ms, like `Track.values`."""
+    values, _ = predict_frames(model, audio, sample_rate)
+    return _resample_frames(values, 1000.0 * len(audio) / sample_rate, fps).astype(np.float32)
+
+
+def closures_from_prediction(closure_prob: np.ndarray, fps: float = 100.0, threshold: float = 0.5,
+                             min_ms: float = 30.0) -> Timeline[str]:
+    """Lip-closure intervals (ms) where `closure_prob` (F,) at `fps` exceeds `threshold`.
+
+    Frame k stands for [k - 1/2, k + 1/2] frame periods. An interval shorter than `min_ms` is
+    widened about its centre to `min_ms`, so that no later frame sampling can miss it (as
+    `articulate` does with eSpeak's closures); intervals that then touch are merged.
+    """
+    step = 1000.0 / fps
+    above = np.concatenate([[False], np.asarray(closure_prob) > threshold, [False]])
+    edges = np.flatnonzero(np.diff(above.astype(np.int8)))  # run starts and (exclusive) ends
+    items: list[Timed[str]] = []
+    for first, stop in zip(edges[::2], edges[1::2], strict=True):
+        start, end = (first - 0.5) * step, (stop - 0.5) * step
+        if end - start < min_ms:
+            middle = (start + end) / 2
+            start, end = middle - min_ms / 2, middle + min_ms / 2
+        start, end = max(0, int(round(start))), int(round(end))
+        if items and start <= items[-1].end:
+            start = items.pop().start
+        items.append(Timed(start, end, "bilabial"))
+    return Timeline(items)
+
+
+def _metrics(pred: np.ndarray, prob: np.ndarray, target: np.ndarray) -> dict:
+    """Scores of predictions (N, 9) and closure probabilities (N,) against targets (N, 9)."""
+    lip = ARTICULATORS.index("lip_open")
+    closed, found = target[:, BILABIAL] > 0.5, prob > 0.5
+    tp = float(np.sum(closed & found))
+    f1 = 2 * tp / max(1.0, float(closed.sum() + found.sum()))
+    corr = np.corrcoef(pred[:, lip], target[:, lip])[0, 1] if pred[:, lip].std() > 0 else 0.0
+    mae = np.abs(pred - target).mean(0)
+    return {"mae": dict(zip(ARTICULATORS, np.round(mae, 4).tolist(), strict=True)),
+            "mae_mean": round(float(mae.mean()), 4), "lip_open_mae": round(float(mae[lip]), 4),
+            "lip_open_mae_constant": round(float(np.abs(target[:, lip] - target[:, lip].mean()).mean()), 4),
+            "lip_open_corr": round(float(corr), 4), "closure_f1": round(f1, 4), "frames": len(target)}
+
+
+def evaluate_audio_model(model: Audio2Artic, noise_snr_db: float | None = None, seed: int = 0) -> dict:
+    """Scores on the held-out sentences of every language (default voice and an unseen variant).
+
+    Frame level at 100 Hz: per-articulator MAE, lip_open MAE against the best constant (the
+    held-out mean), lip_open correlation, and the F1 of closure frames (bilabial target > 0.5
+    against closure probability > 0.5). With `noise_snr_db`, white noise is added first.
+
+    Returns:
+        {"languages": {lang: scores}, "all": scores over every language}.
+    """
+    rng = np.random.default_rng(seed)
+    per_lang: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+    for utt in audio_corpus.held_out_corpus():
+        audio = utt.audio
+        if noise_snr_db is not None:
+            audio = audio + rng.standard_normal(len(audio)).astype(np.float32) * np.sqrt(
+                np.mean(audio**2) / 10 ** (noise_snr_db / 10))
+        values, prob = predict_frames(model, audio, FEATURE_RATE)
+        n = min(len(values), len(utt.targets))
+        per_lang.setdefault(utt.lang, []).append((values[:n], prob[:n], utt.targets[:n]))
+    scores = {lang: _metrics(*(np.concatenate(x) for x in zip(*items, strict=True)))
+              for lang, items in per_lang.items()}
+    pooled = [item for items in per_lang.values() for item in items]
+    return {"languages": scores, "all": _metrics(*(np.concatenate(x) for x in zip(*pooled, strict=True)))}

@@ -1,0 +1,47 @@
+import numpy as np
+
+from mirrorface.articulation.coarticulation import A, articulate
+from mirrorface.articulation.phonemes import ARTICULATORS, BILABIAL, LABIODENTAL, OPEN, POUT, FRONT_CLOSE
+from mirrorface.face.sim.skin import UPPER_TEETH_EDGE
+from mirrorface.hardware.sim import SimFace
+from mirrorface.perception.landmarks import FaceMeshDetector
+from mirrorface.speech.tts import synthesize
+from mirrorface.targets.frames import speaking_frames
+from mirrorface.targets.mouth import mouth_from_articulation
+
+MID = 7  # the middle point of each lip contour
+
+
+def shape(articulation):
+    return mouth_from_articulation(np.array(articulation.target))
+
+
+def gap(mouth):
+    return mouth.lower_inner[MID, 1] - mouth.upper_inner[MID, 1]
+
+
+def width(mouth):
+    return mouth.upper_outer[-1, 0] - mouth.upper_outer[0, 0]
+
+
+def test_shapes_follow_the_articulators():
+    closed, open_, rounded, spread = shape(BILABIAL), shape(OPEN), shape(POUT), shape(FRONT_CLOSE)
+    assert gap(closed) == 0
+    assert gap(open_) > 15
+    assert width(rounded) < width(spread) - 10
+    bite = shape(LABIODENTAL)
+    assert abs(bite.lower_inner[MID, 1] - (UPPER_TEETH_EDGE - 1.0)) < 1.5  # lower lip at the teeth
+    assert len(ARTICULATORS) == 9 and A["bilabial"] == 5
+
+
+def test_papa_frames_show_two_closures_to_mediapipe(lips10):
+    speech = synthesize("papa")
+    track = articulate(speech.phonemes, speech.duration_ms, 30, "en", speech.audio, speech.sample_rate)
+    frames = list(speaking_frames(SimFace(lips10, seed=0), track))
+    assert len(frames) == len(track)
+    with FaceMeshDetector(video=False) as detect:
+        gaps = np.array([(lm[14, 1] - lm[13, 1]) * 256 for lm in map(detect, frames)])
+    shut = track.column("lip_open") == 0
+    assert gaps[shut].max() < 2.0  # the lips touch in every closure frame
+    assert gaps[~shut].max() > 8.0  # and part widely for the vowel
+    assert int(np.sum(shut[1:] & ~shut[:-1]) + shut[0]) == 2
