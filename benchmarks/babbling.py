@@ -23,10 +23,9 @@ import numpy as np
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 
-from mirrorface.data.writer import DatasetWriter  # noqa: E402
-
 from mirrorface.data.babbling import Sampler  # noqa: E402
 from mirrorface.data.video import VideoWriter  # noqa: E402
+from mirrorface.data.writer import DatasetWriter  # noqa: E402
 from mirrorface.face.spec import load_spec  # noqa: E402
 from mirrorface.hardware.sim import SimFace  # noqa: E402
 from mirrorface.perception.landmarks import FaceMeshDetector  # noqa: E402

@@ -27,7 +27,8 @@ def write_mp4(path: str | Path, frames: Iterable[np.ndarray], fps: float,
                 video.height, video.width = frame.shape[:2]
                 video.pix_fmt = "yuv420p"
                 video.options = {"crf": "18", "preset": "veryfast"}
-            for packet in video.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")):
+            picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+            for packet in video.encode(picture):
                 container.mux(packet)
             count += 1
         if video is not None:

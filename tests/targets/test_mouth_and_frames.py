@@ -1,7 +1,7 @@
 import numpy as np
 
 from mirrorface.articulation.coarticulation import A, articulate
-from mirrorface.articulation.phonemes import ARTICULATORS, BILABIAL, LABIODENTAL, OPEN, POUT, FRONT_CLOSE
+from mirrorface.articulation.phonemes import ARTICULATORS, BILABIAL, FRONT_CLOSE, LABIODENTAL, OPEN, POUT
 from mirrorface.face.sim.skin import UPPER_TEETH_EDGE
 from mirrorface.hardware.sim import SimFace
 from mirrorface.perception.landmarks import FaceMeshDetector

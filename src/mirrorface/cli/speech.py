@@ -17,6 +17,7 @@ import typer
 from mirrorface.errors import MirrorfaceError
 
 TEXT = typer.Argument(None, help="What to say (UTF-8). Leave out with --audio.")
+TRANSCRIPT = typer.Option(None, "--text", help="The text (also the transcript of --audio, for alignment).")
 LANG = typer.Option("en", "--lang", help="Language: en fr ja ko es it de ru zh he ar (or an eSpeak NG code).")
 VOICE = typer.Option(None, "--voice", help="english1 (female) or english2 (older male).")
 AUDIO = typer.Option(None, "--audio", help="A WAV, FLAC or MP3 to use instead of text-to-speech.")
@@ -24,9 +25,12 @@ METHOD = typer.Option("auto", "--method", help="Audio without --text: auto | pho
 ANTICIPATION = typer.Option(150.0, "--anticipation-ms", help="How early the lips start shaping (80-300 ms).")
 
 
-def _utterance(text, lang, voice, audio, method):
+def _utterance(text, transcript, lang, voice, audio, method):
     from mirrorface.articulation.sources import from_audio, from_text
 
+    if text is not None and transcript is not None:
+        raise MirrorfaceError("give the text once: as an argument or with --text")
+    text = text if text is not None else transcript
     if audio is not None:
         return from_audio(audio, text, method, lang)
     if text is None:
@@ -34,12 +38,12 @@ def _utterance(text, lang, voice, audio, method):
     return from_text(text, lang, voice)
 
 
-def phonemes(text: str = TEXT, lang: str = LANG, voice: str = VOICE, audio: Path = AUDIO,
+def phonemes(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice: str = VOICE, audio: Path = AUDIO,
              method: str = METHOD, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Print the phoneme timeline: start and end (ms), eSpeak phoneme, viseme."""
     from mirrorface.articulation.phonemes import articulation_of
 
-    utt = _utterance(text, lang, voice, audio, method)
+    utt = _utterance(text, transcript, lang, voice, audio, method)
     if utt.phonemes is None:
         raise MirrorfaceError(f"--method {utt.method} gives articulation, not phonemes; use --method phones")
     rows = [(p.start, p.end, p.value, articulation_of(p.value, lang).viseme.value) for p in utt.phonemes]
@@ -51,7 +55,7 @@ def phonemes(text: str = TEXT, lang: str = LANG, voice: str = VOICE, audio: Path
         typer.echo(f"{start:6d} {end:6d}  {symbol:<6} {viseme}")
 
 
-def target(text: str = TEXT, lang: str = LANG, voice: str = VOICE, audio: Path = AUDIO,
+def target(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice: str = VOICE, audio: Path = AUDIO,
            method: str = METHOD, anticipation_ms: float = ANTICIPATION,
            face: str = typer.Option("lips10", help="The face to show the target mouth on."),
            out: Path = typer.Option(Path("target.mp4"), help="MP4 to write; the timelines go beside it."),
@@ -70,7 +74,7 @@ def target(text: str = TEXT, lang: str = LANG, voice: str = VOICE, audio: Path =
     spec = load_spec(face)
     if not 80 <= anticipation_ms <= 300:
         raise MirrorfaceError("--anticipation-ms must be within 80..300 (human speech)")
-    utt = _utterance(text, lang, voice, audio, method)
+    utt = _utterance(text, transcript, lang, voice, audio, method)
     track = track_of(utt, spec.camera.fps, CoarticulationParams(anticipation_ms=anticipation_ms))
     frames = write_mp4(out, speaking_frames(SimFace(spec, seed=seed), track), track.fps,
                        utt.audio, utt.sample_rate)
@@ -83,7 +87,7 @@ def target(text: str = TEXT, lang: str = LANG, voice: str = VOICE, audio: Path =
                f"({utt.method}); timelines in {out.with_suffix('.json')}")
 
 
-def cues(text: str = TEXT, lang: str = LANG, voice: str = VOICE, audio: Path = AUDIO,
+def cues(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice: str = VOICE, audio: Path = AUDIO,
          method: str = METHOD,
          fmt: str = typer.Option("rhubarb-json", "--format", help="rhubarb-json | rhubarb-tsv"),
          fps: float = typer.Option(100.0, help="Resolution of the cues (frames per second)."),
@@ -96,7 +100,7 @@ def cues(text: str = TEXT, lang: str = LANG, voice: str = VOICE, audio: Path = A
         raise MirrorfaceError(f"unknown --format {fmt!r}; choose rhubarb-json or rhubarb-tsv")
     if fps <= 0:
         raise MirrorfaceError("--fps must be positive")
-    utt = _utterance(text, lang, voice, audio, method)
+    utt = _utterance(text, transcript, lang, voice, audio, method)
     shapes = mouth_cues(track_of(utt, fps))
     body = to_json(shapes, str(audio or "")) if fmt == "rhubarb-json" else to_tsv(shapes)
     if out is None:

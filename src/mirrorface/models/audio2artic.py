@@ -47,6 +47,17 @@ class Audio2ArticConfig:
         return 1 + (self.kernel - 1) * (2**self.layers - 1) + 2  # + the stem's 3-tap conv
 
 
+class _FrameNorm(nn.LayerNorm):
+    """Layer norm over the channels of each frame of (B, C, T).
+
+    Per frame, not over time (as GroupNorm would): statistics over the clip would let the
+    whole clip leak into every frame, breaking causality and streaming.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.transpose(1, 2)).transpose(1, 2)  # (B, C, T)
+
+
 class _Block(nn.Module):
     """x + 1x1(GELU(dilated conv(GELU(norm(x))))): a pre-norm residual block over time."""
 
@@ -54,7 +65,7 @@ class _Block(nn.Module):
         super().__init__()
         span = (kernel - 1) * dilation
         self.pad = (span, 0) if causal else (span // 2, span // 2)
-        self.norm = nn.GroupNorm(1, channels)  # layer norm over channels, per frame and clip
+        self.norm = _FrameNorm(channels)
         self.conv = nn.Conv1d(channels, channels, kernel, dilation=dilation)
         self.mix = nn.Conv1d(channels, channels, 1)
         self.drop = nn.Dropout(dropout)
@@ -89,7 +100,7 @@ class Audio2Artic(nn.Module):
         self.blocks = nn.ModuleList(
             _Block(c, config.kernel, 2**i, config.dropout, config.causal) for i in range(config.layers)
         )
-        self.norm = nn.GroupNorm(1, c)
+        self.norm = _FrameNorm(c)
         self.head = nn.Conv1d(c, config.n_out + 1, 1)
 
     def set_normalizer(self, mean: torch.Tensor, std: torch.Tensor) -> None:

@@ -23,6 +23,10 @@ from mirrorface.timeline import Timed, Timeline
 
 SAMPLE_RATE = 16000  # Hz: the en-US acoustic model's rate
 FRAME_MS = 10  # PocketSphinx's frame shift (frate 100)
+# Frame k analyses the 25.6 ms window starting at k * 10 ms, i.e. centred at k * 10 + 12.8 ms, so
+# a phone whose first frame is k began between the centres of frames k - 1 and k: at k * 10 + 8.
+# (Measured: without this, onsets came out 10-13 ms early against eSpeak on vowels and fricatives.)
+FRAME_OFFSET_MS = 8
 
 # CMU ARPAbet (stress-free, as in the acoustic model's phone set) -> eSpeak NG mnemonics for US
 # English. eSpeak distinguishes more vowels than CMU (e.g. the schwa `@` and the strut vowel `V`
@@ -56,9 +60,10 @@ ARPABET_TO_ESPEAK: dict[str, str] = {
 # energy that throw off cepstral mean normalisation and the silence model; a microphone never
 # does this. A Gaussian floor 50 dB below the peak (fixed seed, so results are repeatable) makes
 # such audio look recorded and is negligible in real recordings, whose own floor is about as high.
-# On `speech.accuracy.TUNING_SENTENCES` it lifts phone recognition's speech/silence frame accuracy
-# from 0.84 to 0.98 and its bilabial recall from 0.15-0.2 to ~0.5 (-60 dB: 0.97, 0.35); alignment
-# is unaffected (onset MAE 19-21 ms from no floor to -40 dB).
+# Measured on `speech.accuracy.TUNING_SENTENCES` (no floor / -60 / -50 / -40 dB): recognition's
+# speech/silence frame accuracy 0.80 / 0.97 / 0.98 / 0.97, its bilabial frame recall
+# 0.13 / 0.40 / 0.49 / 0.64; alignment onset MAE 16-17 ms throughout, its bilabial recall
+# 0.77 / 0.86 / 0.87 / 0.89. -40 dB would be audible hiss on quiet real recordings.
 NOISE_FLOOR_DB = -50.0
 # Silence added before and after the audio, so that speech starting or ending at the very first
 # or last sample still has silence frames around it for the models and the CMN estimate.
@@ -101,8 +106,8 @@ def frames_to_timeline(entries, duration_ms: int) -> Timeline[str]:
         symbol = to_espeak(phone)
         if symbol is None:
             continue
-        t0 = min(max(start * FRAME_MS - PAD_MS, 0), duration_ms)
-        t1 = min(max((start + n) * FRAME_MS - PAD_MS, 0), duration_ms)
+        t0 = min(max((start * FRAME_MS + FRAME_OFFSET_MS) - PAD_MS, 0), duration_ms)
+        t1 = min(max(((start + n) * FRAME_MS + FRAME_OFFSET_MS) - PAD_MS, 0), duration_ms)
         if items:
             t0 = max(t0, items[-1].end)
         if t1 > t0:
@@ -126,9 +131,10 @@ def _get_decoder():
         from pocketsphinx import Decoder
 
         # Beams much wider than the defaults (1e-48, wbeam 7e-29): with the defaults the word
-        # pass often loses the only path through the transcript on synthetic or accented speech
-        # and ends with "final result does not match the grammar". bestpath is off, as the
-        # PocketSphinx CLI does for alignment (it can add a spurious one-frame </s>).
+        # pass loses the only path through the transcript on most eSpeak sentences longer than
+        # two words ("final result does not match the grammar"); all three beams are needed.
+        # bestpath is off, as in the PocketSphinx CLI's aligner (it can add a one-frame </s>
+        # that the phone pass cannot fit).
         _decoder = Decoder(loglevel="FATAL", bestpath=False, beam=1e-100, pbeam=1e-100, wbeam=1e-100)
     return _decoder
 
@@ -147,17 +153,18 @@ def align(audio_16k: np.ndarray, text: str) -> Timeline[str]:
     if not words:
         raise MirrorfaceError("the transcript is empty: there are no words to align")
     pcm = prepare_pcm(audio_16k)
-    duration_ms = int(round(1000 * len(audio_16k) / SAMPLE_RATE))
+    duration_ms = 1000 * len(audio_16k) // SAMPLE_RATE  # floor: never past the last sample
     with _lock:
         decoder = _get_decoder()
         unknown = [w for w in dict.fromkeys(words) if decoder.lookup_word(w) is None]
         if unknown:
+            more = f" (and {len(unknown) - 1} more: {', '.join(unknown[1:4])})" if len(unknown) > 1 else ""
             raise MirrorfaceError(
-                f"word not in the English pronunciation dictionary: {unknown[0]!r}"
-                + (f" (and {len(unknown) - 1} more: {', '.join(unknown[1:4])})" if len(unknown) > 1 else "")
+                f"word not in the English pronunciation dictionary: {unknown[0]!r}{more}; spell it out "
+                "as it sounds (numbers as words), or use phone recognition without a transcript"
             )
         decoder.set_align_text(" ".join(words))
-        _decode(decoder, pcm)
+        decode(decoder, pcm)
         if decoder.hyp() is None:
             raise MirrorfaceError(
                 f"could not align the transcript to the audio ({len(words)} words, {duration_ms} ms): "
@@ -167,7 +174,7 @@ def align(audio_16k: np.ndarray, text: str) -> Timeline[str]:
             decoder.set_alignment()
         except RuntimeError:
             raise MirrorfaceError("could not align phones inside the words (audio too short?)") from None
-        _decode(decoder, pcm)
+        decode(decoder, pcm)
         alignment = decoder.get_alignment()
         entries = [(p.name, p.start, p.duration) for p in alignment.phones()] if alignment else []
     if not entries:
@@ -175,7 +182,11 @@ def align(audio_16k: np.ndarray, text: str) -> Timeline[str]:
     return frames_to_timeline(entries, duration_ms)
 
 
-def _decode(decoder, pcm: bytes) -> None:
+def decode(decoder, pcm: bytes) -> None:
+    """One utterance through a PocketSphinx decoder, from a clean feature state."""
+    # The front end keeps noise and cepstral-mean estimates from the previous utterance, which
+    # would make results depend on what was decoded before; reset them (costs ~0.1 ms).
+    decoder.reinit_feat()
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)  # full_utt: normalise cepstra over the whole utterance
     decoder.end_utt()

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.fft import next_fast_len
 from scipy.signal import fftconvolve, resample_poly
 
 from mirrorface.articulation.coarticulation import articulate
@@ -176,12 +177,14 @@ def stretch_targets(targets: np.ndarray, speed: float, n_frames: int) -> np.ndar
 
 def add_noise(audio: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
     """Add white, pink or brown noise at `snr_db` below the speech's mean power."""
-    white = rng.standard_normal(len(audio))
+    n = next_fast_len(len(audio), real=True)  # an FFT of a prime length would be slow
+    white = rng.standard_normal(n, dtype=np.float32)
     colour = rng.integers(3)  # 0 white, 1 pink (1/f), 2 brown (1/f^2): hiss, room, rumble
     if colour:
         spectrum = np.fft.rfft(white)
         spectrum /= np.maximum(np.arange(len(spectrum)), 1.0) ** (colour / 2)
-        white = np.fft.irfft(spectrum, n=len(audio))
+        white = np.fft.irfft(spectrum, n=n)
+    white = white[: len(audio)]
     power = np.mean(audio.astype(np.float64) ** 2) + 1e-12
     noise = white * np.sqrt(power / 10 ** (snr_db / 10) / (np.mean(white**2) + 1e-12))
     return (audio + noise).astype(np.float32)

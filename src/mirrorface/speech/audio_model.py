@@ -41,7 +41,7 @@ FRAME_MS = 10.0  # the model's frame step: audio_corpus.TARGET_FPS = 100
 class TrainConfig:
     """How the audio model is trained; kept in the checkpoint so a run can be repeated."""
 
-    steps: int = 3000  # optimiser steps in total (a resumed run continues up to this)
+    steps: int = 2000  # optimiser steps in total (a resumed run continues up to this)
     batch_size: int = 16  # clips per step
     crop_frames: int = 200  # 2 s clips: longer than the receptive field, short enough to be cheap
     lr: float = 2e-3  # AdamW peak learning rate, after a short warm-up, cosine-decayed to 10%
@@ -182,7 +182,7 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         step += 1
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         if progress is not None:
             progress(step, config.steps, losses[-1])
         if step % config.save_every == 0 or step == config.steps:

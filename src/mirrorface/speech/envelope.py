@@ -63,7 +63,7 @@ def voiced_intervals(audio: np.ndarray, sample_rate: int, fps: float = 100.0, th
     0.05 needs 26 dB of SNR).
     """
     env = amplitude_envelope(audio, sample_rate, fps)
-    duration_ms = int(round(1000 * len(audio) / sample_rate))
+    duration_ms = int(1000 * len(audio) // sample_rate)  # floor: never past the last sample
     frame_ms = 1000.0 / fps
     on = np.concatenate([[False], env > threshold, [False]])
     edges = np.flatnonzero(np.diff(on.astype(np.int8)))

@@ -14,6 +14,7 @@ from functools import lru_cache
 from math import gcd
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import get_window, resample_poly
 
 from mirrorface.errors import MirrorfaceError
@@ -104,8 +105,7 @@ def log_mel(audio: np.ndarray, sample_rate: int, *, n_mels: int = 40, hop_ms: fl
     offset = (n_fft - win) // 2  # centre a short window in the FFT frame, as librosa does
     window[offset:offset + win] = get_window("hann", win, fftbins=True)
     padded = np.pad(x, n_fft // 2)  # centred frames; zeros, so even a tiny clip has frames
-    n_frames = 1 + len(x) // hop
-    index = np.arange(n_fft)[None, :] + hop * np.arange(n_frames)[:, None]  # (T, n_fft)
-    spectrum = np.abs(np.fft.rfft(padded[index] * window, axis=1)) ** power  # (T, n_fft // 2 + 1)
+    frames = sliding_window_view(padded, n_fft)[::hop][: 1 + len(x) // hop]  # (T, n_fft), a view
+    spectrum = np.abs(np.fft.rfft(frames * window, axis=1)) ** power  # (T, n_fft // 2 + 1)
     mel = spectrum @ mel_filterbank(target_rate, n_fft, n_mels, float(fmin), float(fmax)).T  # (T, n_mels)
     return np.log(np.maximum(mel, floor)).astype(np.float32)

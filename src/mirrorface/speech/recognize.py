@@ -16,13 +16,13 @@ import threading
 
 import numpy as np
 
-from mirrorface.speech.align import SAMPLE_RATE, frames_to_timeline, prepare_pcm
+from mirrorface.speech.align import SAMPLE_RATE, decode, frames_to_timeline, prepare_pcm
 from mirrorface.timeline import Timeline
 
 # Language weight of the phone trigram. The default (6.5, meant for word LMs) lets the phone LM
 # talk over the acoustics and misses short closures: on `speech.accuracy.TUNING_SENTENCES`,
-# bilabial recall 0.29 at 6.5 vs 0.47 at 2.0 (0.51-0.53 at 0.5-1.0), with viseme-class frame
-# accuracy flat at 0.67-0.68.
+# bilabial frame recall is 0.32 at 6.5 and 0.47-0.53 anywhere in 0.5-2.0, with viseme-class
+# frame accuracy flat (0.68 +- 0.01) over the whole range.
 LANGUAGE_WEIGHT = 2.0
 
 _decoder = None
@@ -51,12 +51,10 @@ def recognize_phones(audio_16k: np.ndarray) -> Timeline[str]:
         MirrorfaceError: empty, silent or non-finite audio.
     """
     pcm = prepare_pcm(audio_16k)
-    duration_ms = int(round(1000 * len(audio_16k) / SAMPLE_RATE))
+    duration_ms = 1000 * len(audio_16k) // SAMPLE_RATE  # floor: never past the last sample
     with _lock:
         decoder = _get_decoder()
-        decoder.start_utt()
-        decoder.process_raw(pcm, full_utt=True)
-        decoder.end_utt()
+        decode(decoder, pcm)
         # seg end_frame is inclusive
         entries = [(s.word, s.start_frame, s.end_frame + 1 - s.start_frame) for s in decoder.seg()]
     return frames_to_timeline(entries, duration_ms)

@@ -18,7 +18,8 @@ MAX_GAP_MM = 26.0  # lip opening of a wide-open "ah"
 
 def mouth_from_articulation(v: np.ndarray) -> MouthShape:
     """One frame of articulator values (len(ARTICULATORS),) -> MouthShape."""
-    jaw, lip_open, rnd, protrude, spread = (v[A[k]] for k in ("jaw", "lip_open", "round", "protrude", "spread"))
+    jaw, lip_open, rnd, protrude, spread = (
+        v[A[k]] for k in ("jaw", "lip_open", "round", "protrude", "spread"))
     bilabial, labiodental = v[A["bilabial"]], v[A["labiodental"]]
     upper_teeth, lower_teeth = v[A["upper_teeth"]], v[A["lower_teeth"]]
     t = np.linspace(-1.0, 1.0, N_LIP)

@@ -1,26 +1,20 @@
 """Speaking frames for a real robot: a landmark-guided piecewise-affine warp of the mouth region.
 
-A real robot has no renderer, so speech targets are drawn the way face morphing does it: take one
-frame of the robot at rest and its MediaPipe landmarks, move the lip landmarks to the target
-lips, and warp the skin around them. The mesh is built once per neutral frame:
+A real robot has no renderer, so speech targets are drawn as in face morphing: one frame of the
+robot at rest and its MediaPipe landmarks, lip landmarks moved onto the target lips, the skin
+around them warped. The mesh, built once per neutral frame, joins the 20 inner and 20 outer lip
+landmarks (paired index by index), `N_RINGS` rings of virtual points on rays from the mouth centre
+(ring k follows the outer lip by 1 - k / (N_RINGS + 1): a linear fall-off, no tearing) and a fixed
+ring of anchor landmarks (nose base, cheeks, jaw, chin); nothing outside the anchors changes.
 
-- the 20 inner and 20 outer lip landmarks (`INNER_LIP_IDS`, `OUTER_LIP_IDS`; MediaPipe pairs
-  them index by index, so the lip band is a strip of quads);
-- `N_RINGS` rings of virtual points on the rays from the mouth centre through the outer lip,
-  spaced evenly out to the anchors; ring k follows the outer lip by (1 - k / (N_RINGS + 1)), so
-  the skin stretches with a linear fall-off instead of tearing at the lips;
-- a fixed ring of anchor landmarks (`ANCHOR_IDS`: nose base, cheeks, jaw, chin). Nothing outside
-  it moves: those pixels are copied bit for bit.
+Each frame is one `cv2.remap`: every pixel looks up its triangle (rasterized per frame, only
+triangles with a moved corner) and maps into the neutral frame through that triangle's affine
+transform; the same per-triangle morph as masked `warpAffine` calls, minus their seams along shared
+edges. The opening inside the target inner contour is then painted as a cavity with a tongue and
+teeth rows, anti-aliased and feathered so that MediaPipe still finds the face.
 
-The warp is applied in one `cv2.remap`: every pixel of the region looks up the triangle it lies in
-(rasterized per frame, only triangles with a moved corner) and maps back into the neutral frame
-through that triangle's affine transform. This is the classic per-triangle morph without the
-seams a masked `warpAffine` per triangle leaves along shared edges. The mouth opening (inside the
-target inner contour) is then painted as a cavity with a tongue and upper / lower teeth strips,
-anti-aliased and feathered so MediaPipe still finds the face.
-
-Coordinates are pixels, x right and y down, in MediaPipe's convention (a landmark at normalized
-x maps to x * width; pixel i spans [i, i + 1)).
+Coordinates are pixels, x right and y down, in MediaPipe's convention: a landmark at normalized x
+lies at x * width, and pixel i spans [i, i + 1).
 """
 
 from __future__ import annotations
@@ -172,14 +166,8 @@ class MouthWarper:
         self._x0, self._y0, self._x1, self._y1 = int(x0), int(y0), int(x1), int(y1)
         self._gy, self._gx = np.mgrid[y0:y1, x0:x1].astype(np.float32)  # pixel coordinates of the region
 
-    def render(
-        self,
-        outer_lips: np.ndarray,
-        inner_lips: np.ndarray,
-        *,
-        upper_teeth: float = 0.0,
-        lower_teeth: float = 0.0,
-    ) -> np.ndarray:
+    def render(self, outer_lips: np.ndarray, inner_lips: np.ndarray, *,
+               upper_teeth: float = 0.0, lower_teeth: float = 0.0) -> np.ndarray:
         """The neutral frame with its lips moved onto the targets.
 
         Args:
@@ -188,7 +176,8 @@ class MouthWarper:
             upper_teeth, lower_teeth: visible fraction of each tooth row in [0, 1]
                 (1 = `TEETH_HEIGHT` x inner mouth width), shown only where the lips part.
 
-        Returns: (H, W, 3) uint8 RGB, a new array.
+        Returns: (H, W, 3) uint8 RGB, a new array. Targets should stay well inside the anchor ring
+        (nose base to chin); lips pushed past it would fold the mesh over.
         """
         outer = np.asarray(outer_lips, dtype=np.float64) - 0.5
         inner = np.asarray(inner_lips, dtype=np.float64) - 0.5
@@ -216,11 +205,15 @@ class MouthWarper:
     def _warp(self, dst: np.ndarray, tris: np.ndarray) -> np.ndarray:
         """Remap the region so that each triangle of `dst` samples its neutral triangle."""
         d, s = dst[tris], self._src[tris]  # (T, 3, 2) each
-        dh = np.concatenate([d, np.ones((len(tris), 3, 1))], axis=2)
-        area = np.abs(np.linalg.det(dh))
-        keep = area > 1e-6
-        d, dh, s = d[keep], dh[keep], s[keep]
-        affine = np.linalg.solve(dh, s).astype(np.float32)  # [x, y, 1] @ affine[t] -> neutral pixel
+        e = np.stack([d[:, 1] - d[:, 0], d[:, 2] - d[:, 0]], axis=2)  # (T, 2, 2) target edges as columns
+        f = np.stack([s[:, 1] - s[:, 0], s[:, 2] - s[:, 0]], axis=2)
+        det = e[:, 0, 0] * e[:, 1, 1] - e[:, 0, 1] * e[:, 1, 0]  # twice the signed target area
+        keep = np.abs(det) > 1e-6  # a flat target triangle covers no pixel
+        d, e, f, det = d[keep], e[keep], f[keep], det[keep]
+        e_inv = np.stack([np.stack([e[:, 1, 1], -e[:, 0, 1]], 1), np.stack([-e[:, 1, 0], e[:, 0, 0]], 1)], 1)
+        lin = f @ (e_inv / det[:, None, None])  # (T, 2, 2): target offsets -> neutral offsets
+        shift = s[keep][:, 0] - np.einsum("tij,tj->ti", lin, d[:, 0])
+        affine = np.concatenate([lin.transpose(0, 2, 1), shift[:, None]], axis=1).astype(np.float32)
         ids = np.full(self._gx.shape, -1, dtype=np.int32)
         corners = np.round((d - (self._x0, self._y0)) * _ONE).astype(np.int32)
         for t, poly in enumerate(corners):

@@ -256,7 +256,8 @@ class Renderer:
             self._poly(img, skull["nose_sides"][4 * k : 4 * k + 4], self.skin_dark, closed=False,
                        thickness=max(1, round(1.2 * px)))
             self._ellipse(img, skull["nostrils"][k], (3.2 * px, 1.7 * px), (70, 42, 38), angle=sign * 15)
-        self._ellipse(img, skull["nose_tip"][0], (3.0 * px, 2.2 * px), tuple(min(255, c + 22) for c in self.skin))
+        highlight = tuple(min(255, c + 22) for c in self.skin)
+        self._ellipse(img, skull["nose_tip"][0], (3.0 * px, 2.2 * px), highlight)
 
     def _draw_mouth(self, img, pts, fixed, px):
         uo, ui, li, lo = (pts[f"lip_{k}"] for k in ("upper_outer", "upper_inner",

@@ -1,0 +1,76 @@
+"""`mirrorface train`: train the package's learned models.
+
+Example:
+    mirrorface train audio --out models/audio2artic              # the default budget (~10 min CPU)
+    mirrorface train audio --out /tmp/a2a --quick                # a smoke test, under 30 s
+    mirrorface train audio --out models/audio2artic --steps 6000 --resume   # train on
+The audio model maps any waveform (any language, any voice) to the nine articulator
+trajectories; `--out` receives model.safetensors + config.json, plus the train state.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from mirrorface.errors import MirrorfaceError
+
+app = typer.Typer(help="Train the learned models.", no_args_is_help=True)
+
+# A quick run: 2 sentences per language, one voicing, a narrow model, 30 steps of 4 clips.
+QUICK = {"steps": 30, "batch_size": 4, "crop_frames": 120, "voices_per_sentence": 1,
+         "sentences_per_language": 2, "save_every": 30}
+QUICK_MODEL = {"channels": 32, "layers": 4}
+
+
+@app.callback()
+def _group() -> None:
+    """Train the learned models."""  # keeps `audio` a subcommand even while it is the only one
+
+
+@app.command("audio")
+def audio(
+    out: Path = typer.Option(..., help="Checkpoint folder (model.safetensors, config.json, train state)."),
+    quick: bool = typer.Option(False, help="A tiny model and corpus, for smoke tests (< 30 s)."),
+    steps: int = typer.Option(None, help="Optimiser steps in total (default 2000, or 30 with --quick)."),
+    seed: int = typer.Option(0, help="Seeds the corpus voices, the initial weights and every batch."),
+    resume: bool = typer.Option(False, help="Continue the run saved in --out up to --steps."),
+    force: bool = typer.Option(False, "--force", "-f", help="Overwrite a checkpoint already in --out."),
+    quiet: bool = typer.Option(False, help="No progress bar."),
+) -> None:
+    """Train the audio -> articulation model on eSpeak speech in 11 languages; print its scores."""
+    from mirrorface.models.audio2artic import Audio2ArticConfig
+    from mirrorface.speech.audio_model import TrainConfig, evaluate_audio_model, train_audio_model
+
+    if steps is not None and steps < 1:
+        raise MirrorfaceError(f"--steps must be positive, got {steps}")
+    if (out / "model.safetensors").exists() and not (resume or force):
+        raise MirrorfaceError(f"{out} already holds a model: pass --resume to continue it or --force to replace it")
+    settings = {**(QUICK if quick else {}), "seed": seed}
+    if steps is not None:
+        settings["steps"] = steps
+    config = TrainConfig(**settings)
+    model_config = Audio2ArticConfig(**(QUICK_MODEL if quick else {}))
+    columns = (TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
+               TimeRemainingColumn())
+    with Progress(*columns, disable=quiet, transient=True) as bar:
+        task = bar.add_task("train", total=config.steps, loss="-")
+
+        def progress(step: int, total: int, loss: float) -> None:
+            bar.update(task, completed=step, total=total, loss=f"{loss:.4f}")
+
+        result = train_audio_model(out, config, model_config, resume=resume, progress=progress)
+    typer.echo(f"{out}: step {result['step']}, {result['parameters']} parameters, "
+               f"{result['seconds']:.0f} s", err=True)
+    if not quick:  # held-out scores: every language, unseen sentences and an unseen voice
+        from mirrorface.speech.audio_model import load_audio_model
+
+        scores = evaluate_audio_model(load_audio_model(out))
+        (out / "eval.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
+        for lang, s in {**scores["languages"], "all": scores["all"]}.items():
+            typer.echo(f"{lang:>4}  MAE {s['mae_mean']:.3f}  lip_open MAE {s['lip_open_mae']:.3f} "
+                       f"(constant {s['lip_open_mae_constant']:.3f})  r {s['lip_open_corr']:.2f}  "
+                       f"closure F1 {s['closure_f1']:.2f}")
