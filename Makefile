@@ -19,7 +19,8 @@ demo: $(STAMP)
 	  $(PY) -m mirrorface dataset video $(OUT)/$$face-babble --out $(OUT)/$$face-babble.mp4 || exit 1; \
 	  $(PY) -m mirrorface dataset sheet $(OUT)/$$face-babble --out $(OUT)/$$face-sheet.png || exit 1; \
 	done
-	@echo "demo: babbling videos and contact sheets are in $(OUT)/"
+	$(PY) -m mirrorface target-suite --out $(OUT)/targets
+	@echo "demo: babbling videos and contact sheets, and speech targets (out/targets) are in $(OUT)/"
 
 test: $(STAMP)
 	$(PY) -m pytest

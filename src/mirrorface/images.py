@@ -23,6 +23,15 @@ def save_image(path: str | Path, rgb: np.ndarray) -> Path:
     return path
 
 
+def load_image(path: str | Path) -> np.ndarray:
+    """Read an image file as RGB uint8 (even width and height, as video needs)."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise MirrorfaceError(f"{path}: not an image file OpenCV can read")
+    h, w = image.shape[:2]
+    return cv2.cvtColor(image[: h - h % 2, : w - w % 2], cv2.COLOR_BGR2RGB)
+
+
 def grid(images: list[np.ndarray], columns: int) -> np.ndarray:
     """Tile equally sized images into rows of `columns`, padding the last row with black."""
     h, w, c = images[0].shape

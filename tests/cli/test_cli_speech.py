@@ -90,3 +90,16 @@ def test_bad_audio_input(tmp_path):
     for path in (silent, corrupt, truncated, tmp_path / "missing.wav"):
         line = one_error_line(run("target", "--audio", path, "--out", tmp_path / "x.mp4"))
         assert str(path.name) in line or "silent" in line or "audio" in line
+
+
+def test_target_on_a_real_face_picture(tmp_path):
+    picture = tmp_path / "robot.png"
+    assert run("face", "render", "--out", picture).returncode == 0
+    result = run("target", "mama", "--neutral-frame", picture, "--out", tmp_path / "m.mp4")
+    assert result.returncode == 0, result.stderr
+    assert "not an image" in one_error_line(run("target", "mama", "--neutral-frame", tmp_path / "m.json",
+                                                "--out", tmp_path / "x.mp4"))
+
+
+def test_target_suite_refuses_an_unknown_face(tmp_path):
+    assert "unknown face" in one_error_line(run("target-suite", "--face", "nosuch", "--out", tmp_path))

@@ -29,6 +29,7 @@ app.command("babble")(babble.babble)
 app.command("phonemes")(speech.phonemes)
 app.command("target")(speech.target)
 app.command("cues")(speech.cues)
+app.command("target-suite")(speech.target_suite)
 
 
 def _silence_native_stderr() -> None:

@@ -58,6 +58,8 @@ def phonemes(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, v
 def target(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice: str = VOICE, audio: Path = AUDIO,
            method: str = METHOD, anticipation_ms: float = ANTICIPATION,
            face: str = typer.Option("lips10", help="The face to show the target mouth on."),
+           neutral_frame: Path = typer.Option(None, help="A camera picture of a real robot at rest: warp it "
+                                              "instead of rendering the simulated face."),
            out: Path = typer.Option(Path("target.mp4"), help="MP4 to write; the timelines go beside it."),
            seed: int = typer.Option(0, help="Seeds the camera noise of the rendered frames.")) -> None:
     """Synthesize the speaking target: the face's own frames with the target mouth, plus audio.
@@ -76,8 +78,14 @@ def target(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voi
         raise MirrorfaceError("--anticipation-ms must be within 80..300 (human speech)")
     utt = _utterance(text, transcript, lang, voice, audio, method)
     track = track_of(utt, spec.camera.fps, CoarticulationParams(anticipation_ms=anticipation_ms))
-    frames = write_mp4(out, speaking_frames(SimFace(spec, seed=seed), track), track.fps,
-                       utt.audio, utt.sample_rate)
+    if neutral_frame is not None:
+        from mirrorface.images import load_image
+        from mirrorface.targets.real import RealFaceTargets
+
+        pictures = RealFaceTargets(load_image(neutral_frame)).frames(track)
+    else:
+        pictures = speaking_frames(SimFace(spec, seed=seed), track)
+    frames = write_mp4(out, pictures, track.fps, utt.audio, utt.sample_rate)
     timeline = {"lang": utt.lang, "method": utt.method, "duration_ms": round(utt.duration_ms, 1),
                 "phonemes": [{"start_ms": p.start, "end_ms": p.end, "phoneme": p.value}
                              for p in (utt.phonemes or [])],
@@ -108,3 +116,40 @@ def cues(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice
     else:
         out.write_text(body)
         typer.echo(str(out))
+
+
+def target_suite(
+    out: Path = typer.Option(Path("out/targets"), help="Folder for the videos and the contact sheet."),
+    face: str = typer.Option("lips10", help="The face to show the target mouth on."),
+) -> None:
+    """Targets for all of the lip-sync paper's material: its 3 test sentences, 6 word groups, 11 languages.
+
+    Also writes papa-sheet.png, a contact sheet of "papa" (two full closures).
+    """
+    from rich.progress import Progress
+
+    from mirrorface.articulation.sources import from_text, track_of
+    from mirrorface.face.spec import load_spec
+    from mirrorface.hardware.sim import SimFace
+    from mirrorface.images import grid, save_image
+    from mirrorface.media import write_mp4
+    from mirrorface.speech.corpus import MULTILINGUAL, TEST_SENTENCES, WORD_GROUPS
+    from mirrorface.targets.frames import speaking_frames
+
+    spec = load_spec(face)
+    sim = SimFace(spec, seed=0)
+    jobs = [(f"sentence{k}", text, "en", None) for k, text in enumerate(TEST_SENTENCES, 1)]
+    jobs += [(f"group{g}-{word}", word, "en", None) for g, words in WORD_GROUPS.items() for word in words]
+    jobs += [(f"language-{label}", text, lang, voice) for label, lang, voice, text in MULTILINGUAL]
+    with Progress(transient=True) as bar:
+        task = bar.add_task("targets", total=len(jobs))
+        for name, text, lang, voice in jobs:
+            utt = from_text(text, lang, voice)
+            write_mp4(out / f"{name}.mp4", speaking_frames(sim, track_of(utt, spec.camera.fps)),
+                      spec.camera.fps, utt.audio, utt.sample_rate)
+            bar.advance(task)
+    papa = track_of(from_text("papa"), spec.camera.fps)
+    h, w = spec.camera.height, spec.camera.width
+    crops = [f[h // 2 : h * 7 // 8, w // 5 : w * 4 // 5] for f in speaking_frames(sim, papa)]
+    save_image(out / "papa-sheet.png", grid(crops, 7))
+    typer.echo(f"{out}: {len(jobs)} target videos and papa-sheet.png")
