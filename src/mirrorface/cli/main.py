@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from mirrorface.cli import babble, dataset, evaluate, face, speech
+from mirrorface.cli import babble, dataset, evaluate, face, speech, train
 from mirrorface.errors import MirrorfaceError
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app = typer.Typer(
 app.add_typer(face.app, name="face")
 app.add_typer(dataset.app, name="dataset")
 app.add_typer(evaluate.app, name="eval")
+app.add_typer(train.app, name="train")
 app.command("babble")(babble.babble)
 app.command("phonemes")(speech.phonemes)
 app.command("target")(speech.target)

@@ -35,7 +35,7 @@ def _group() -> None:
 def audio(
     out: Path = typer.Option(..., help="Checkpoint folder (model.safetensors, config.json, train state)."),
     quick: bool = typer.Option(False, help="A tiny model and corpus, for smoke tests (< 30 s)."),
-    steps: int = typer.Option(None, help="Optimiser steps in total (default 2000, or 30 with --quick)."),
+    steps: int = typer.Option(None, help="Optimiser steps in total (default 2500, or 30 with --quick)."),
     seed: int = typer.Option(0, help="Seeds the corpus voices, the initial weights and every batch."),
     resume: bool = typer.Option(False, help="Continue the run saved in --out up to --steps."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite a checkpoint already in --out."),

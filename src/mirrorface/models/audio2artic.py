@@ -25,13 +25,13 @@ class Audio2ArticConfig:
     win_ms: float = 25.0  # analysis window of the features
     fmin: float = 60.0  # Hz, lowest mel band edge (below it is mostly hum)
     fmax: float = 7600.0  # Hz, highest band edge (just under the 8 kHz Nyquist of 16 kHz audio)
-    channels: int = 80  # width of every conv layer; ~150k parameters at 6 layers
+    channels: int = 64  # width of every conv layer: ~107k parameters (430 KB) at 6 layers
     layers: int = 6  # residual blocks, dilation 1, 2, 4, ...: receptive field grows exponentially
     kernel: int = 3  # taps per dilated conv
     dropout: float = 0.1  # inside each block; the corpus is small, eSpeak voices are few
     causal: bool = False  # centred by default: lips move before the sound (anticipation), so
     # the model must hear ~150-300 ms ahead; a causal model would lag by that much
-    n_out: int = N_ARTICULATORS
+    n_out: int = N_ARTICULATORS  # articulator channels; one more output is the closure logit
     closure_weight: float = 0.5  # weight of the closure BCE relative to the articulator MAE
 
     def __post_init__(self) -> None:

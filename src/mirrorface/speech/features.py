@@ -4,8 +4,9 @@ torchaudio and librosa are not dependencies, so the short-time Fourier transform
 filterbank are written here. They follow librosa's conventions (centred frames with zero
 padding, a periodic Hann window, Slaney mel scale and area-normalised triangles), so a model
 trained elsewhere on librosa features (a Wav2Lip mel front end, say) can reuse `log_mel` by
-choosing its parameters: frame t is centred on t * hop_ms ms of the input, and there are
-1 + samples // hop frames.
+choosing its parameters (and its own scaling of the log): frame t is centred on t * hop_ms ms
+of the input, and there are 1 + samples // hop frames. (Written from librosa's documented
+definitions; not compared number for number with librosa, which cannot be installed here.)
 """
 
 from __future__ import annotations

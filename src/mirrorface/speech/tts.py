@@ -141,15 +141,25 @@ def resolve_voice(lang: str, voice: str | None) -> tuple[str, int, int]:
     return LANGUAGES.get(lang, lang), 165, 0  # other codes go to eSpeak NG as voice names
 
 
-def synthesize(text: str, lang: str = "en", voice: str | None = None) -> Speech:
+def synthesize(text: str, lang: str = "en", voice: str | None = None, *, variant: str = "",
+               rate: int | None = None, pitch_shift: int = 0) -> Speech:
     """Speak `text` (UTF-8) in `lang`, or with one of the named VOICES.
+
+    Args:
+        variant: an eSpeak NG voice variant such as "+f2" or "+m3" (replaces the voice's own).
+        rate: words per minute (default: the voice's).
+        pitch_shift: added to the voice's pitch (eSpeak's 0-100 scale, 50 = normal).
 
     Raises:
         MirrorfaceError: empty text, unknown language or voice, or nothing spoken.
     """
     if not text or not text.strip():
         raise MirrorfaceError("the text is empty: there is nothing to say")
-    name, rate, pitch = resolve_voice(lang, voice)
+    name, default_rate, pitch = resolve_voice(lang, voice)
+    if variant:
+        name = name.split("+")[0] + variant
+    rate = default_rate if rate is None else rate
+    pitch += pitch_shift
     engine = _get_engine()
     with engine.lock:
         audio, events = engine.synthesize(text, name, rate, pitch)
