@@ -45,3 +45,15 @@ def test_papa_frames_show_two_closures_to_mediapipe(lips10):
     assert gaps[shut].max() < 2.0  # the lips touch in every closure frame
     assert gaps[~shut].max() > 8.0  # and part widely for the vowel
     assert int(np.sum(shut[1:] & ~shut[:-1]) + shut[0]) == 2
+
+
+def test_frames_are_the_same_on_one_process_or_several(lips10):
+    speech = synthesize("My programming allows me to process data and respond to queries.")
+    track = articulate(speech.phonemes, speech.duration_ms, 30, "en", speech.audio, speech.sample_rate)
+    assert len(track) >= 60  # long enough to be split
+    one = list(speaking_frames(SimFace(lips10, seed=3), track, workers=1))
+    two = list(speaking_frames(SimFace(lips10, seed=3), track, workers=2))
+    assert len(one) == len(two) == len(track)
+    assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
+    other_seed = next(speaking_frames(SimFace(lips10, seed=4), track, workers=1))
+    assert not np.array_equal(one[0], other_seed)

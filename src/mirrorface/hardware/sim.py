@@ -77,11 +77,12 @@ class SimFace(Face):
         """The mouth the skin forms at `positions`."""
         return mouth_shape({**DRIVES, **self.drives(positions)})
 
-    def render_mouth(self, mouth: MouthShape, positions: np.ndarray | None = None) -> np.ndarray:
+    def render_mouth(self, mouth: MouthShape, positions: np.ndarray | None = None,
+                     frame_seed: int | None = None) -> np.ndarray:
         """The mouth-painting path: the face at `positions` (neutral by default) showing `mouth`.
 
         No actuator is involved: this is how speech targets (the paper's Wav2Lip frames) are
-        drawn on the robot's own face.
+        drawn on the robot's own face. `frame_seed`: see `Renderer.draw`.
         """
         if positions is None:  # the common case (speech targets): the face at rest, computed once
             if self._rest_surface is None:
@@ -91,4 +92,4 @@ class SimFace(Face):
         else:
             surface = self.surface(positions)
         set_mouth(surface, mouth)
-        return self.renderer.draw(surface)
+        return self.renderer.draw(surface, frame_seed)

@@ -98,16 +98,19 @@ class Renderer:
         self.skin = tuple(int(c) for c in skin)
         self.skin_dark = tuple(int(c * 0.78) for c in skin)
         self.light_jitter = light_jitter
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.focal = FRAME_FILL * height * (CAMERA_DISTANCE - 40.0) / (HEAD_BOTTOM - HEAD_TOP)
         self.center = np.array([width / 2, height / 2 - self.focal * (HEAD_TOP + HEAD_BOTTOM)
                                 / 2 / (CAMERA_DISTANCE - 40.0)])
         self._outline, self._outline_jaw = _outline()
         self._skull_cache: tuple[bytes, dict[str, np.ndarray]] = (b"", {})
+        self._patches: dict[bytes, tuple] = {}
+        self._shade_cache: tuple[bytes, np.ndarray] = (b"", np.empty(0))
         self._background = self._make_background()
         self._shading = self._make_shading()
         bank = self.rng.normal(0.0, pixel_noise, size=(16, height, width, 3))
-        self._noise = np.round(bank).astype(np.float32)
+        self._noise = np.round(bank).astype(np.int16)
 
     # -- geometry ---------------------------------------------------------------------------
 
@@ -172,26 +175,42 @@ class Renderer:
         a = tuple(max(1, int(round(v * _ONE))) for v in axes)
         cv2.ellipse(img, c, a, angle, 0, 360, color, -1, cv2.LINE_AA, SHIFT)
 
-    def _clipped(self, img, region, layers):
-        """Paint `layers` (callables drawing on a patch) only inside polygon `region`."""
-        x0, y0 = np.floor(region.min(0)).astype(int) - 1
-        x1, y1 = np.ceil(region.max(0)).astype(int) + 2
-        x0, y0 = max(x0, 0), max(y0, 0)
-        x1, y1 = min(x1, self.width), min(y1, self.height)
-        if x1 - x0 < 2 or y1 - y0 < 2:
-            return
-        patch = img[y0:y1, x0:x1].copy()
-        mask = np.zeros(patch.shape[:2], np.uint8)
-        offset = np.array([x0, y0])
-        self._poly(mask, region - offset, 255)
-        for layer in layers:
-            layer(patch, offset)
-        alpha = (mask.astype(np.float32) / 255.0)[..., None]
-        roi = img[y0:y1, x0:x1]
-        roi[:] = (patch * alpha + roi * (1 - alpha)).astype(np.uint8)
+    def _clipped(self, img, region, paint, key: bytes | None = None):
+        """Paint a patch (with `paint(patch, offset)`, which must cover all of it) inside `region`.
 
-    def draw(self, surface: FaceSurface) -> np.ndarray:
-        """Render one RGB frame (H, W, 3) uint8."""
+        The painted patch does not depend on the image under it, so with a `key` (eyes that have
+        not moved, say) it is reused from the last frames.
+        """
+        cached = self._patches.get(key) if key is not None else None
+        if cached is None:
+            x0, y0 = np.floor(region.min(0)).astype(int) - 1
+            x1, y1 = np.ceil(region.max(0)).astype(int) + 2
+            x0, y0 = max(x0, 0), max(y0, 0)
+            x1, y1 = min(x1, self.width), min(y1, self.height)
+            if x1 - x0 < 2 or y1 - y0 < 2:
+                return
+            patch = np.empty((y1 - y0, x1 - x0, 3), np.uint8)
+            mask = np.zeros(patch.shape[:2], np.uint8)
+            offset = np.array([x0, y0])
+            self._poly(mask, region - offset, 255)
+            paint(patch, offset)
+            alpha = (mask.astype(np.float32) / 255.0)[..., None]
+            cached = (y0, y1, x0, x1, patch.astype(np.float32) * alpha, 1 - alpha)
+            if key is not None:
+                if len(self._patches) > 8:
+                    self._patches.clear()
+                self._patches[key] = cached
+        y0, y1, x0, x1, painted, keep = cached
+        roi = img[y0:y1, x0:x1]
+        roi[:] = (painted + roi * keep).astype(np.uint8)
+
+    def draw(self, surface: FaceSurface, frame_seed: int | None = None) -> np.ndarray:
+        """Render one RGB frame (H, W, 3) uint8.
+
+        Light jitter and noise come from the renderer's own generator, one frame after another;
+        with `frame_seed` they come from (seed, frame_seed) instead, so frame k of a video is the
+        same whichever process renders it.
+        """
         rot = self._pose(surface)
         pts = self._project_all(surface.points, rot)
         fixed = self._project_all(self._fixed(surface), rot)
@@ -204,7 +223,8 @@ class Renderer:
             self._poly(img, pts[f"brow_{side}"], BROW, closed=False, thickness=max(1, round(3.6 * px)))
         self._draw_nose(img, rot, px)
         self._draw_mouth(img, pts, fixed, px)
-        return self._camera(img, rot, silhouette)
+        rng = self.rng if frame_seed is None else np.random.default_rng([self.seed, frame_seed])
+        return self._camera(img, rot, silhouette, rng)
 
     def _skull(self, rot) -> dict[str, np.ndarray]:
         """Parts fixed to the skull, projected for a neck pose (cached: poses repeat)."""
@@ -246,7 +266,7 @@ class Renderer:
             glint = iris - offset + (-1.5 * px, -1.8 * px)
             self._ellipse(patch, glint, (1.1 * px, 1.1 * px), (245, 245, 245))
 
-        self._clipped(img, almond, [paint])
+        self._clipped(img, almond, paint, key=almond.tobytes() + iris.tobytes())
         self._poly(img, upper, LASH, closed=False, thickness=max(1, round(1.4 * px)))
         self._poly(img, lower, self.skin_dark, closed=False, thickness=1)
 
@@ -272,24 +292,32 @@ class Renderer:
             self._poly(patch, fixed["lower_teeth"] - offset, TEETH)
             self._poly(patch, fixed["upper_teeth"] - offset, TEETH)
 
-        self._clipped(img, cavity, [paint])
+        self._clipped(img, cavity, paint)
         self._poly(img, ui, (110, 40, 48), closed=False, thickness=1)
         self._poly(img, li, (110, 40, 48), closed=False, thickness=1)
         shine = lo * 0.35 + li * 0.65
         self._poly(img, shine[4:-4], (196, 112, 116), closed=False, thickness=1)
 
-    def _camera(self, img, rot, silhouette):
-        """Shading inside the head's silhouette, a light-level jitter and sensor noise."""
-        shade = self._shading
-        if not np.allclose(rot, np.eye(3)):
-            ref = np.array([[0.0, 0.0, 50.0], [60.0, 0.0, 30.0], [0.0, 80.0, 30.0]])
-            neutral = self.project(ref, np.eye(3)).astype(np.float32)
-            posed = self.project(ref, rot).astype(np.float32)
-            affine = cv2.getAffineTransform(neutral, posed)
-            shade = cv2.warpAffine(shade, affine, (self.width, self.height),
-                                   borderMode=cv2.BORDER_CONSTANT, borderValue=1.0)
-        gain = np.float32(1.0 + self.light_jitter * self.rng.standard_normal())
-        shade = np.where(silhouette > 127, shade, np.float32(1.0)) * gain
-        lit = cv2.multiply(img, cv2.merge([shade, shade, shade]), dtype=cv2.CV_32F)
-        lit = cv2.add(lit, self._noise[self.rng.integers(len(self._noise))])
-        return np.clip(lit, 0, 255, out=lit).astype(np.uint8)
+    def _camera(self, img, rot, silhouette, rng):
+        """Shading inside the head's silhouette, a light-level jitter and sensor noise.
+
+        Done in 8/16-bit integer arithmetic (shading in 1/128 steps): it touches every pixel of
+        every frame, and floats cost twice as much here.
+        """
+        key = rot.tobytes()
+        if self._shade_cache[0] != key:
+            shade = self._shading
+            if not np.allclose(rot, np.eye(3)):
+                ref = np.array([[0.0, 0.0, 50.0], [60.0, 0.0, 30.0], [0.0, 80.0, 30.0]])
+                neutral = self.project(ref, np.eye(3)).astype(np.float32)
+                posed = self.project(ref, rot).astype(np.float32)
+                affine = cv2.getAffineTransform(neutral, posed)
+                shade = cv2.warpAffine(shade, affine, (self.width, self.height),
+                                       borderMode=cv2.BORDER_CONSTANT, borderValue=1.0)
+            self._shade_cache = (key, np.round(shade * 128).astype(np.uint8))
+        shade = np.full(silhouette.shape, 128, np.uint8)
+        cv2.copyTo(self._shade_cache[1], silhouette, shade)  # shading only where the head is
+        gain = 1.0 + self.light_jitter * rng.standard_normal()
+        lit = cv2.multiply(img, cv2.merge([shade, shade, shade]), scale=gain / 128, dtype=cv2.CV_16S)
+        lit = cv2.add(lit, self._noise[rng.integers(len(self._noise))])
+        return cv2.convertScaleAbs(cv2.max(lit, 0))  # saturates at 255
