@@ -64,6 +64,8 @@ def test_render_reports_a_pose_pulled_back_by_safety(tmp_path):
     (["dataset", "sheet", "{tmp}/missing"], "missing"),
     (["dataset", "video", "{tmp}/missing"], "missing"),
     (["eval", "face", "--samples", "3"], "samples"),
+    (["eval", "audio", "--sentences", "0"], "--sentences"),
+    (["train", "audio", "--out", "{tmp}/m", "--steps", "0"], "steps"),
     (["face", "frobnicate"], "frobnicate"),
 ])
 def test_bad_input_gets_one_error_line(args, needle, tmp_path):

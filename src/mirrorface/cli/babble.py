@@ -45,7 +45,7 @@ def babble(
     from mirrorface.data.recorder import BabblePlan, record_babbling
     from mirrorface.data.writer import DatasetWriter
     from mirrorface.hardware.face import make_face
-    from mirrorface.perception.landmarks import FaceMeshDetector
+    from mirrorface.perception.landmarks import FaceMeshProcess
 
     if frames < 1 or episode_frames < 1:
         raise MirrorfaceError("--frames and --episode-frames must be positive")
@@ -58,7 +58,7 @@ def babble(
     writer = DatasetWriter(out, fps=spec.camera.fps, n_actuators=spec.n, actuator_names=spec.names,
                            image_size=(spec.camera.height, spec.camera.width), video=not images,
                            extra_info=extra)
-    with writer, make_face(spec, seed=seed) as robot, FaceMeshDetector(video=not settle) as detector:
+    with writer, make_face(spec, seed=seed) as robot, FaceMeshProcess(video=not settle) as detector:
         if writer.recovered_frames:
             typer.echo(f"recovered {writer.recovered_frames} frames of an interrupted episode", err=True)
         todo = max(0, frames - writer.total_frames)

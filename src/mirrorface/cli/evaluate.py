@@ -2,6 +2,7 @@
 
 Example:
     mirrorface eval face --face lips10 --samples 1000
+    mirrorface eval audio
 """
 
 from __future__ import annotations
@@ -42,3 +43,37 @@ def face(
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result.as_dict(), indent=2))
+
+
+@app.command("audio")
+def audio(
+    sentences: int = typer.Option(10, help="Held-out English sentences for the PocketSphinx and envelope paths."),
+    noise_snr_db: float | None = typer.Option(None, help="Add white noise at this SNR for the learned model."),
+    out: Path | None = typer.Option(None, help="Also write the figures as JSON here."),
+) -> None:
+    """Accuracy of every audio-in path against eSpeak NG's own phoneme timings on held-out speech."""
+    from mirrorface.speech.accuracy import SENTENCES, evaluate_audio_paths
+    from mirrorface.speech.audio_model import evaluate_audio_model, load_audio_model
+
+    if not 1 <= sentences <= len(SENTENCES):
+        raise MirrorfaceError(f"--sentences must be within 1..{len(SENTENCES)}")
+    with Progress(transient=True) as bar:
+        bar.add_task("aligning, recognising, predicting", total=None)
+        paths = evaluate_audio_paths(n_sentences=sentences)
+        learned = evaluate_audio_model(load_audio_model(), noise_snr_db=noise_snr_db)
+    a, r, chance = paths["align"], paths["recognize"], paths["chance"]
+    typer.echo(f"English, {paths['sentences']} held-out sentences, {paths['frames']} frames of 10 ms:")
+    typer.echo(f"  forced alignment  onset error {a['onset_mae_ms']:.1f} ms mean, {a['onset_median_ms']:.0f} ms "
+               f"median; mouth class right in {a['viseme_accuracy']:.1%} of frames; closures found "
+               f"{a['bilabial_recall']:.1%}")
+    typer.echo(f"  phone recognition mouth class right in {r['viseme_accuracy']:.1%} of frames (always the "
+               f"commonest class: {chance['viseme_accuracy']:.1%}); closures found {r['bilabial_recall']:.1%}")
+    typer.echo(f"  envelope          speech/silence right in {paths['envelope']['speech_accuracy']:.1%} of frames")
+    typer.echo("learned audio model, 11 languages, held-out sentences, 100 Hz frames:")
+    typer.echo("  lang  MAE    lip_open MAE (constant)  lip_open r  closure F1")
+    for lang, s in [*learned["languages"].items(), ("all", learned["all"])]:
+        typer.echo(f"  {lang:<4}  {s['mae_mean']:.3f}  {s['lip_open_mae']:.3f} ({s['lip_open_mae_constant']:.3f})"
+                   f"          {s['lip_open_corr']:.2f}        {s['closure_f1']:.2f}")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"paths": paths, "learned": learned}, indent=2))

@@ -19,7 +19,7 @@ import numpy as np
 from mirrorface.data.babbling import Sampler
 from mirrorface.data.writer import DatasetWriter
 from mirrorface.hardware.face import Face
-from mirrorface.perception.landmarks import FaceMeshDetector
+from mirrorface.perception.landmarks import FaceMeshDetector, FaceMeshProcess
 
 _DONE = object()
 
@@ -84,9 +84,13 @@ def _produce(face: Face, plan: BabblePlan, first_episode: int, remaining: int,
 
 
 def record_babbling(face: Face, writer: DatasetWriter, plan: BabblePlan,
-                    detector: FaceMeshDetector,
+                    detector: FaceMeshDetector | FaceMeshProcess,
                     progress: Callable[[int], None] | None = None) -> int:
-    """Record until the dataset holds `plan.frames` frames; returns the frames recorded now."""
+    """Record until the dataset holds `plan.frames` frames; returns the frames recorded now.
+
+    Landmarks are pipelined one frame behind: frame k goes to the detector before frame k-1 is
+    written, so a detector in its own process works while this thread writes.
+    """
     remaining = plan.frames - writer.total_frames
     if remaining <= 0:
         return 0
@@ -96,21 +100,34 @@ def record_babbling(face: Face, writer: DatasetWriter, plan: BabblePlan,
         target=_produce, args=(face, plan, writer.n_episodes, remaining, frames, stop), daemon=True
     )
     producer.start()
-    recorded, episode = 0, None
+    recorded, episode, pending = 0, None, None
+
+    def write(item: _Frame) -> None:
+        nonlocal recorded, episode
+        landmarks = detector.result()
+        if item.episode != episode:
+            if episode is not None:
+                writer.end_episode()
+            writer.start_episode()
+            episode = item.episode
+        writer.add_frame(timestamp=item.timestamp, action=item.action, state=item.state,
+                         landmarks=landmarks, image=item.image)
+        recorded += 1
+        if progress is not None:
+            progress(recorded)
+
     try:
         while (item := frames.get()) is not _DONE:
             if isinstance(item, BaseException):
+                if pending is not None:
+                    write(pending)
                 raise item
-            if item.episode != episode:
-                if episode is not None:
-                    writer.end_episode()
-                writer.start_episode()
-                episode = item.episode
-            writer.add_frame(timestamp=item.timestamp, action=item.action, state=item.state,
-                             landmarks=detector(item.image), image=item.image)
-            recorded += 1
-            if progress is not None:
-                progress(recorded)
+            detector.submit(item.image)
+            if pending is not None:
+                write(pending)
+            pending = item
+        if pending is not None:
+            write(pending)
         if episode is not None:
             writer.end_episode()
     finally:

@@ -22,7 +22,8 @@ from scipy.signal import fftconvolve, resample_poly
 
 from mirrorface.articulation.coarticulation import articulate
 from mirrorface.speech import tts
-from mirrorface.speech.features import FEATURE_RATE, resample
+from mirrorface.speech.audio import resample
+from mirrorface.speech.features import FEATURE_RATE
 
 TARGET_FPS = 100.0  # targets at the 10 ms feature frame rate: frame t at t * 10 ms
 HELD_OUT = 3  # the last sentences of each language, for evaluation only
@@ -126,7 +127,8 @@ def speak(text: str, lang: str, variant: str = "", rate: int = 165, pitch: int =
     speech = tts.synthesize(text, lang, variant=variant, rate=rate, pitch_shift=pitch)
     track = articulate(speech.phonemes, speech.duration_ms, TARGET_FPS, lang, speech.audio, speech.sample_rate)
     voice = tts.LANGUAGES[lang] + variant
-    return Utterance(lang, text, voice, resample(speech.audio, speech.sample_rate), track.values.astype(np.float32))
+    audio = resample(speech.audio, speech.sample_rate, FEATURE_RATE)
+    return Utterance(lang, text, voice, audio, track.values.astype(np.float32))
 
 
 def split(lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -12,24 +12,15 @@ definitions; not compared number for number with librosa, which cannot be instal
 from __future__ import annotations
 
 from functools import lru_cache
-from math import gcd
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.signal import get_window, resample_poly
+from scipy.signal import get_window
 
 from mirrorface.errors import MirrorfaceError
+from mirrorface.speech.audio import resample
 
 FEATURE_RATE = 16_000  # Hz: speech models see 16 kHz audio whatever the input rate
-
-
-def resample(audio: np.ndarray, sample_rate: int, target_rate: int = FEATURE_RATE) -> np.ndarray:
-    """(samples,) at `sample_rate` Hz -> (samples * target / rate,) float32 at `target_rate` Hz."""
-    audio = np.asarray(audio, dtype=np.float32)
-    if sample_rate == target_rate:
-        return audio
-    g = gcd(int(sample_rate), int(target_rate))
-    return resample_poly(audio, target_rate // g, int(sample_rate) // g).astype(np.float32)
 
 
 def _hz_to_mel(hz: np.ndarray) -> np.ndarray:

@@ -29,6 +29,7 @@ from scipy.signal import lfilter
 from torch import nn
 
 from mirrorface.errors import MirrorfaceError
+from mirrorface.speech.features import mel_filterbank
 
 SAMPLE_RATE = 16_000  # Hz, what `mel_spectrogram` expects
 N_FFT, HOP, WIN = 800, 200, 800  # samples: 50 ms windows every 12.5 ms (80 mel frames per second)
@@ -178,25 +179,9 @@ def face_input(targets_rgb: np.ndarray, references_rgb: np.ndarray) -> torch.Ten
     return torch.from_numpy(both).permute(0, 3, 1, 2).contiguous()
 
 
-def _hz_to_mel(f: np.ndarray) -> np.ndarray:
-    """Slaney's mel scale (linear below 1 kHz, logarithmic above), as librosa with htk=False."""
-    f = np.asarray(f, dtype=np.float64)
-    log = 15.0 + np.log(np.maximum(f, 1e-10) / 1000.0) / (np.log(6.4) / 27.0)
-    return np.where(f >= 1000.0, log, f / (200.0 / 3.0))
-
-
-def _mel_to_hz(m: np.ndarray) -> np.ndarray:
-    return np.where(m >= 15.0, 1000.0 * np.exp((m - 15.0) * np.log(6.4) / 27.0), m * (200.0 / 3.0))
-
-
 def mel_basis() -> np.ndarray:
     """(80, 401) triangular mel filters, area-normalized ("slaney"), for 800-point FFTs at 16 kHz."""
-    fft_hz = np.linspace(0.0, SAMPLE_RATE / 2, 1 + N_FFT // 2)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(F_MIN), _hz_to_mel(F_MAX), N_MELS + 2))
-    ramps = edges[:, None] - fft_hz[None, :]
-    rise = -ramps[:-2] / np.diff(edges)[:-1, None]
-    fall = ramps[2:] / np.diff(edges)[1:, None]
-    return np.maximum(0.0, np.minimum(rise, fall)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return mel_filterbank(SAMPLE_RATE, N_FFT, N_MELS, F_MIN, F_MAX)
 
 
 def mel_spectrogram(audio_16k: np.ndarray) -> np.ndarray:
