@@ -67,12 +67,16 @@ def test_layout_info_and_episode_lines(tmp_path):
     assert count_frames(tmp_path / VIDEO.format(0)) == 12
 
 
-def test_append_and_resume_continue_numbering(tmp_path):
-    with open_writer(tmp_path) as writer:
-        for _ in range(2):
+def record_episodes(root, episodes, frames):
+    with open_writer(root) as writer:
+        for _ in range(episodes):
             writer.start_episode()
-            for i in range(7):
+            for i in range(frames):
                 add(writer, i)
+
+
+def test_append_and_resume_continue_numbering(tmp_path):
+    record_episodes(tmp_path, 2, 7)
     with open_writer(tmp_path) as writer:
         assert writer.n_episodes == 2 and writer.total_frames == 14
         assert writer.recovered_frames == 0
@@ -208,11 +212,7 @@ def test_half_written_batch_and_empty_episode(tmp_path):
 
 
 def test_crash_between_parquet_and_episode_line(tmp_path):
-    with open_writer(tmp_path) as writer:
-        for _ in range(2):
-            writer.start_episode()
-            for i in range(6):
-                add(writer, i)
+    record_episodes(tmp_path, 2, 6)
     # as if killed while appending episode 1's line: it is cut off, info.json is stale
     episodes = tmp_path / "meta/episodes.jsonl"
     episodes.write_bytes(episodes.read_bytes()[:-9])

@@ -99,7 +99,7 @@ def _learned_track(utt: Utterance, fps: float) -> Track:
 def track_of(utt: Utterance, fps: float, params: CoarticulationParams = CoarticulationParams()) -> Track:
     """The articulation track of an utterance at `fps`."""
     if utt.phonemes is not None:
-        return articulate(utt.phonemes, utt.duration_ms, fps, utt.lang if utt.method == "tts" else None,
+        return articulate(utt.phonemes, utt.duration_ms, fps, utt.lang,
                           utt.audio, utt.sample_rate, params)
     if utt.method == "envelope":
         return _envelope_track(utt, fps)

@@ -37,13 +37,13 @@ class ProbeResult:
         return asdict(self)
 
 
-def _fit_linear(x_train, y_train, x_test):
+def fit_linear(x_train, y_train, x_test):
     design = np.column_stack([x_train, np.ones(len(x_train))])
     coef, *_ = np.linalg.lstsq(design, y_train, rcond=None)
     return np.column_stack([x_test, np.ones(len(x_test))]) @ coef
 
 
-def _fit_mlp(x_train, y_train, x_test, seed: int, epochs: int = 600):
+def fit_mlp(x_train, y_train, x_test, seed: int, epochs: int = 600):
     torch.manual_seed(seed)
     mean, std = y_train.mean(0), y_train.std(0) + 1e-6
     x = torch.tensor(x_train, dtype=torch.float32)
@@ -89,6 +89,6 @@ def probe_face(spec: FaceSpec, samples: int = 1000, sampler: str = "uniform", se
         err = (pred - y[test]).reshape(len(test), -1, 2)
         return float(np.sqrt(np.mean(np.sum(err**2, -1))))
 
-    linear = rmse(_fit_linear(x[train], y[train], x[test]))
-    mlp = rmse(_fit_mlp(x[train], y[train], x[test], seed))
+    linear = rmse(fit_linear(x[train], y[train], x[test]))
+    mlp = rmse(fit_mlp(x[train], y[train], x[test], seed))
     return ProbeResult(spec.name, sampler, samples, len(x), len(x) / samples, linear, mlp, linear / mlp)

@@ -7,7 +7,7 @@ the same bound on the lip contours the camera sees, without MediaPipe's jitter, 
 import numpy as np
 
 from mirrorface.data.babbling import random_safe_poses
-from mirrorface.eval.face_probe import _fit_linear, _fit_mlp
+from mirrorface.eval.face_probe import fit_linear, fit_mlp
 from mirrorface.hardware.sim import SimFace
 
 
@@ -20,6 +20,6 @@ def test_a_linear_fit_is_at_least_twice_as_bad_as_a_small_mlp(lips10):
     def rmse(pred):
         return float(np.sqrt(np.mean((pred - lips[test]) ** 2)))
 
-    linear = rmse(_fit_linear(poses[train], lips[train], poses[test]))
-    mlp = rmse(_fit_mlp(poses[train], lips[train], poses[test], seed=0, epochs=150))
+    linear = rmse(fit_linear(poses[train], lips[train], poses[test]))
+    mlp = rmse(fit_mlp(poses[train], lips[train], poses[test], seed=0, epochs=150))
     assert linear >= 2.0 * mlp, (linear, mlp)

@@ -17,11 +17,11 @@ import numpy as np
 from mirrorface.face.sim.skin import (
     UPPER_TEETH_EDGE,
     FaceSurface,
-    _jaw_transform,
-    _rot_x,
-    _rot_y,
-    _rot_z,
     head_depth,
+    jaw_transform,
+    rot_x,
+    rot_y,
+    rot_z,
 )
 
 SHIFT = 4  # sub-pixel bits for cv2 drawing: 1/16 px precision
@@ -116,7 +116,7 @@ class Renderer:
 
     def _pose(self, surface: FaceSurface) -> np.ndarray:
         roll, pitch, yaw = surface.neck_deg
-        return _rot_z(roll) @ _rot_x(-pitch) @ _rot_y(yaw)
+        return rot_z(roll) @ rot_x(-pitch) @ rot_y(yaw)
 
     def project(self, pts: np.ndarray, rot: np.ndarray) -> np.ndarray:
         """Head-frame points (K, 3) -> pixel coordinates (K, 2) after the neck rotation."""
@@ -134,9 +134,9 @@ class Renderer:
         """Parts that move only with the skull or the jaw (outline, teeth, nose, ears)."""
         jaw = surface.jaw
         return {
-            "outline": _jaw_transform(self._outline, jaw, 0.8 * self._outline_jaw),
+            "outline": jaw_transform(self._outline, jaw, 0.8 * self._outline_jaw),
             "upper_teeth": _UPPER_TEETH,
-            "lower_teeth": _jaw_transform(_LOWER_TEETH, jaw, 1.0),
+            "lower_teeth": jaw_transform(_LOWER_TEETH, jaw, 1.0),
             "tongue": np.array([[0.0, 60.0 + 16.0 * jaw, 30.0]]),
         }
 

@@ -52,17 +52,17 @@ def _smooth_gap(gap: np.ndarray, softness: float = 0.5) -> np.ndarray:
     return softness * np.logaddexp(0.0, gap / softness)
 
 
-def _rot_x(deg: float) -> np.ndarray:
+def rot_x(deg: float) -> np.ndarray:
     c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
     return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
 
 
-def _rot_y(deg: float) -> np.ndarray:
+def rot_y(deg: float) -> np.ndarray:
     c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
     return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
 
 
-def _rot_z(deg: float) -> np.ndarray:
+def rot_z(deg: float) -> np.ndarray:
     c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
     return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
 
@@ -102,7 +102,7 @@ class FaceSurface:
     jaw: float = 0.0
 
 
-def _jaw_transform(points: np.ndarray, jaw: float, weight: np.ndarray | float) -> np.ndarray:
+def jaw_transform(points: np.ndarray, jaw: float, weight: np.ndarray | float) -> np.ndarray:
     """Rotate points about the jaw hinge, each by its weight (skin partly follows the bone)."""
     angle = np.radians(JAW_MAX_DEG * jaw) * np.broadcast_to(weight, points.shape[:1])
     c, s = np.cos(angle), np.sin(angle)
@@ -166,7 +166,7 @@ def mouth_shape(d: dict[str, float]) -> MouthShape:
     # Lower lip rides on the jaw: rotate the lower-lip points with it (partially: skin slack).
     lower = np.stack([xs, lower_inner_y, np.zeros_like(xs)], axis=1)
     lower[:, 2] = head_depth(lower[:, 0], lower[:, 1]) + 8.0
-    lower = _jaw_transform(lower, jaw, profile**0.5)  # corners ride on their own linkages
+    lower = jaw_transform(lower, jaw, profile**0.5)  # corners ride on their own linkages
     lower_inner_y = lower[:, 1]
     xs_lower = lower[:, 0] * (1.0 - 0.1 * jaw * profile)
 
