@@ -74,3 +74,83 @@ def audio(
             typer.echo(f"{lang:>4}  MAE {s['mae_mean']:.3f}  lip_open MAE {s['lip_open_mae']:.3f} "
                        f"(constant {s['lip_open_mae_constant']:.3f})  r {s['lip_open_corr']:.2f}  "
                        f"closure F1 {s['closure_f1']:.2f}")
+
+
+def _stage_bar(quiet: bool):
+    """A progress bar per training stage, and the callback that drives it."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("loss {task.fields[loss]}"), TimeRemainingColumn())
+    bar = Progress(*columns, disable=quiet, transient=True)
+    tasks: dict[str, int] = {}
+
+    def progress(stage: str, step: int, total: int, loss: float) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total, loss="-")
+        bar.update(tasks[stage], completed=step, total=total, loss=f"{loss:.4f}")
+
+    return bar, progress
+
+
+def _check_out(out: Path, resume: bool, force: bool) -> None:
+    if (out / "model.safetensors").exists() and not (resume or force):
+        raise MirrorfaceError(f"{out} already holds a model: pass --resume to continue it or --force to replace it")
+
+
+@app.command("vae")
+def vae(
+    data: Path = typer.Option(..., help="A babbling dataset (mirrorface babble) of the face."),
+    out: Path = typer.Option(..., help="Checkpoint folder (pretrained/ inside keeps the first stage)."),
+    quick: bool = typer.Option(False, help="A tiny model, a few hundred frames and a few steps (smoke tests)."),
+    seed: int = typer.Option(0, help="Seeds the weights, every batch and the synthesized voices."),
+    resume: bool = typer.Option(False, help="Continue the run saved in --out."),
+    force: bool = typer.Option(False, "--force", "-f", help="Overwrite a checkpoint already in --out."),
+    quiet: bool = typer.Option(False, help="No progress bar."),
+) -> None:
+    """Pretrain the face-image VAE on babbling frames, then fine-tune on real + synthesized frames."""
+    from mirrorface.lipsync.train_vae import QUICK_MODEL, VAETraining, train_vae
+    from mirrorface.models.vae import VAEConfig
+
+    _check_out(out, resume, force)
+    settings = VAETraining.quick(seed) if quick else VAETraining(seed=seed)
+    bar, progress = _stage_bar(quiet)
+    with bar:
+        result = train_vae(data, out, settings, QUICK_MODEL if quick else VAEConfig(), resume=resume,
+                           progress=progress)
+    figures = {k: v for k, v in result.items() if k != "losses"}
+    (out / "figures.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    typer.echo(f"{out}: {result['parameters']} parameters, {result['real_frames']} real + "
+               f"{result['synthesized_frames']} synthesized frames; held-out reconstruction MSE "
+               f"{result['held_out_recon_mse']:.5f}, latent drift from pretraining {result['latent_drift']:.3f} "
+               f"(spread {result['latent_spread']:.3f}), synthesized-to-real latent distance "
+               f"{result['synthesized_to_nearest_real']:.3f}")
+
+
+@app.command("fat")
+def fat(
+    data: Path = typer.Option(..., help="The babbling dataset the VAE was trained on."),
+    vae: Path = typer.Option(..., help="A VAE checkpoint folder (mirrorface train vae)."),
+    out: Path = typer.Option(..., help="Checkpoint folder for the FAT."),
+    quick: bool = typer.Option(False, help="A tiny model, one matching iteration and a few steps (smoke tests)."),
+    seed: int = typer.Option(0, help="Seeds the weights, the matching noise and every batch."),
+    resume: bool = typer.Option(False, help="Continue the run saved in --out (the data is rebuilt)."),
+    force: bool = typer.Option(False, "--force", "-f", help="Overwrite a checkpoint already in --out."),
+    quiet: bool = typer.Option(False, help="No progress bar."),
+) -> None:
+    """Latent matching on the face (4 iterations), then the Facial Action Transformer."""
+    from mirrorface.lipsync.train_fat import QUICK_MODEL, FATTraining, train_fat
+    from mirrorface.models.vae import VAE, VAEConfig
+    from mirrorface.training.checkpoint import load_model
+
+    _check_out(out, resume, force)
+    model = load_model(VAE, VAEConfig, vae, "VAE", "mirrorface train vae")
+    settings = FATTraining.quick(seed) if quick else FATTraining(seed=seed)
+    bar, progress = _stage_bar(quiet)
+    with bar:
+        result = train_fat(model, data, out, settings, QUICK_MODEL if quick else None, resume=resume,
+                           progress=progress)
+    figures = {k: v for k, v in result.items() if k != "losses"}
+    (out / "figures.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    errors = ", ".join(f"{e:.3f}" for e in result["matching_latent_mse"])
+    typer.echo(f"{out}: {result['parameters']} parameters, {result['windows']} windows from "
+               f"{result['babble_frames']} babbling + {result['matched_frames']} matched frames; latent MSE "
+               f"of the matched commands per iteration: {errors}; final loss {result['losses'][-1]:.4f}")

@@ -38,6 +38,7 @@ from mirrorface.constants import (
 )
 from mirrorface.data.video import read_frames
 from mirrorface.errors import DatasetError
+from mirrorface.face.spec import FaceSpec, parse_spec
 
 CODEBASE_VERSION = "v2.1"
 CHUNKS_SIZE = 1000
@@ -153,6 +154,12 @@ class Dataset:
         # starts[i] is the global index of episode i's first frame
         self._starts = np.cumsum([0] + [e["length"] for e in self.episodes]).tolist()
         self._table: pa.Table | None = None
+
+    def spec(self) -> FaceSpec:
+        """The face the dataset was recorded on (the spec is stored with the data)."""
+        if "face_spec" not in self.info:
+            raise DatasetError(f"{self.root} does not record its face spec")
+        return parse_spec(self.info["face_spec"], f"{self.root} (face spec)")
 
     def __len__(self) -> int:
         """Total frames over the finished episodes."""

@@ -238,10 +238,19 @@ def load_spec(name_or_path: str | Path) -> FaceSpec:
     """
     path = spec_path(name_or_path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML: {exc}") from None
+    return parse_spec(text, str(path))
+
+
+def parse_spec(text: str, where: str = "spec") -> FaceSpec:
+    """A face spec from TOML text (e.g. the copy a dataset keeps of the face it was recorded on)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{where}: not valid TOML: {exc}") from None
     try:
         return FaceSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(f"{path}: {_describe(exc)}") from None
+        raise SpecError(f"{where}: {_describe(exc)}") from None

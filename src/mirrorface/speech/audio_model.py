@@ -5,25 +5,18 @@ language to the nine articulator trajectories that `articulate` derives from eSp
 timeline, plus a lip-closure probability. It learns from eSpeak speech in 11 languages
 (`audio_corpus`), augmented on the fly so that recorded speech and songs can drive the lips.
 
-A checkpoint folder holds `model.safetensors` (weights and the input normaliser) and
-`config.json` (the model config, enough to rebuild it, plus how it was trained). Training
-also keeps `train_state.safetensors` (optimiser tensors) and `train_state.json` (step and
-settings) beside them, so an interrupted run resumes; none of the files is a pickle.
+Checkpoints and the training loop are the package's own (`training.checkpoint`,
+`training.loop.fit`); the input normaliser travels in the weights.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
 import mirrorface
 from mirrorface.articulation.phonemes import ARTICULATORS
@@ -32,6 +25,9 @@ from mirrorface.models.audio2artic import BILABIAL, Audio2Artic, Audio2ArticConf
 from mirrorface.speech import audio_corpus
 from mirrorface.speech.features import FEATURE_RATE, log_mel
 from mirrorface.timeline import Timed, Timeline
+from mirrorface.training import checkpoint
+from mirrorface.training.loop import TrainConfig as LoopConfig
+from mirrorface.training.loop import fit
 
 DEFAULT_CHECKPOINT = Path(mirrorface.__file__).parent / "checkpoints" / "audio2artic"
 FRAME_MS = 10.0  # the model's frame step: audio_corpus.TARGET_FPS = 100
@@ -75,22 +71,9 @@ def _batch(corpus: list[audio_corpus.Utterance], config: TrainConfig, model_conf
     return torch.from_numpy(mel), torch.from_numpy(target), torch.from_numpy(mask)
 
 
-def _save_atomic(write: Callable[[str], None], path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    write(str(tmp))
-    os.replace(tmp, path)  # an interrupt leaves the previous file, never half of a new one
-
-
-def _write_json(data: dict, path: Path) -> None:
-    _save_atomic(lambda p: Path(p).write_text(json.dumps(data, indent=2), encoding="utf-8"), path)
-
-
 def save_audio_model(model: Audio2Artic, path: Path, training: dict | None = None) -> None:
     """Write model.safetensors + config.json into the folder `path`."""
-    path.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-    _save_atomic(lambda p: save_file(tensors, p), path / "model.safetensors")
-    _write_json({"model": asdict(model.config), "training": training or {}}, path / "config.json")
+    checkpoint.save_model(model, path, training)
 
 
 def load_audio_model(path: str | Path | None = None) -> Audio2Artic:
@@ -99,35 +82,8 @@ def load_audio_model(path: str | Path | None = None) -> Audio2Artic:
     Raises:
         MirrorfaceError: the folder lacks either file, or they do not fit each other.
     """
-    path = Path(path) if path is not None else DEFAULT_CHECKPOINT
-    if not (path / "config.json").is_file() or not (path / "model.safetensors").is_file():
-        raise MirrorfaceError(f"no audio model at {path}: train one with `mirrorface train audio --out {path}`")
-    try:
-        config = Audio2ArticConfig(**json.loads((path / "config.json").read_text(encoding="utf-8"))["model"])
-        model = Audio2Artic(config)
-        model.load_state_dict(load_file(str(path / "model.safetensors")))
-    except (KeyError, TypeError, ValueError, RuntimeError, SafetensorError) as exc:
-        raise MirrorfaceError(f"{path}: not a usable audio model checkpoint ({exc})") from exc
-    return model.eval()
-
-
-def _save_train_state(path: Path, optimizer: torch.optim.Optimizer, step: int, config: TrainConfig) -> None:
-    state = optimizer.state_dict()
-    tensors = {f"{i}.{k}": v.contiguous() for i, s in state["state"].items() for k, v in s.items()}
-    _save_atomic(lambda p: save_file(tensors, p), path / "train_state.safetensors")
-    _write_json({"step": step, "train": asdict(config), "param_groups": state["param_groups"]},
-                path / "train_state.json")
-
-
-def _load_train_state(path: Path, optimizer: torch.optim.Optimizer) -> tuple[int, dict]:
-    meta = json.loads((path / "train_state.json").read_text(encoding="utf-8"))
-    state: dict[int, dict[str, torch.Tensor]] = {}
-    for key, value in load_file(str(path / "train_state.safetensors")).items():
-        index, name = key.split(".", 1)
-        state.setdefault(int(index), {})[name] = value
-    groups = [{**g, "betas": tuple(g["betas"])} for g in meta["param_groups"]]
-    optimizer.load_state_dict({"state": state, "param_groups": groups})
-    return int(meta["step"]), meta["train"]
+    return checkpoint.load_model(Audio2Artic, Audio2ArticConfig, path or DEFAULT_CHECKPOINT, "audio model",
+                                 "mirrorface train audio")
 
 
 def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
@@ -145,53 +101,27 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
         {"step": last step, "losses": per-step losses of this run, "seconds", "parameters"}.
     """
     out = Path(out)
-    started = time.perf_counter()
-    torch.manual_seed(config.seed)
-    model = Audio2Artic(model_config)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    step = 0
     if resume:
         if not (out / "train_state.json").is_file():
             raise MirrorfaceError(f"nothing to resume in {out}: it has no train_state.json")
-        model = load_audio_model(out).train()
-        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-        step, saved = _load_train_state(out, optimizer)
+        saved = checkpoint.read_meta(out)["data"]
         config = TrainConfig(**{**saved, "steps": config.steps})  # the corpus must be the one trained on
+        model = load_audio_model(out)
+    else:
+        torch.manual_seed(config.seed)
+        model = Audio2Artic(model_config)
     corpus = audio_corpus.training_corpus(config.seed, config.voices_per_sentence,
                                           config.sentences_per_language)
     if not resume:  # the input normaliser: per-band statistics of augmented training features
         rng = np.random.default_rng([config.seed, 1 << 30])
         sample = corpus[:: max(1, len(corpus) // 200)]  # ~200 clips spread over every language
-        mels = np.concatenate([features(audio_corpus.augment(u, rng)[0], FEATURE_RATE, model_config)
+        mels = np.concatenate([features(audio_corpus.augment(u, rng)[0], FEATURE_RATE, model.config)
                                for u in sample])
         model.set_normalizer(torch.from_numpy(mels.mean(0)), torch.from_numpy(mels.std(0)))
-    warmup = max(1, min(100, config.steps // 10))
-    training = {"train": asdict(config), "mirrorface": mirrorface.__version__, "utterances": len(corpus)}
-    losses: list[float] = []
-    model.train()
-    while step < config.steps:
-        # Every step draws from its own seeded stream, so a resumed run sees the same batches.
-        rng = np.random.default_rng([config.seed, step])
-        torch.manual_seed(config.seed * 1_000_003 + step)
-        cosine = 0.55 + 0.45 * np.cos(np.pi * min(1.0, step / config.steps))  # 1 -> 0.1
-        for group in optimizer.param_groups:
-            group["lr"] = config.lr * min(1.0, (step + 1) / warmup) * cosine
-        mel, target, mask = _batch(corpus, config, model_config, rng)
-        _, loss = model(mel, target, mask)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        step += 1
-        losses.append(float(loss.detach()))
-        if progress is not None:
-            progress(step, config.steps, losses[-1])
-        if step % config.save_every == 0 or step == config.steps:
-            save_audio_model(model, out, {**training, "step": step})
-            _save_train_state(out, optimizer, step, config)
-    model.eval()
-    return {"step": step, "losses": losses, "seconds": time.perf_counter() - started,
-            "parameters": sum(p.numel() for p in model.parameters())}
+    loop = LoopConfig(steps=config.steps, batch_size=config.batch_size, lr=config.lr,
+                      weight_decay=config.weight_decay, seed=config.seed, save_every=config.save_every)
+    return fit(model, lambda rng: _batch(corpus, config, model.config, rng), loop, out, resume=resume,
+               progress=progress, meta={"data": asdict(config), "utterances": len(corpus)})
 
 
 @torch.no_grad()

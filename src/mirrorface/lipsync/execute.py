@@ -1,0 +1,50 @@
+"""Run a command trajectory on a face, frame by frame, and keep what the camera saw.
+
+The timing is the babbling recorder's: command k is sent, one frame period passes, then frame k
+is captured and the actuators are read. Frame k therefore shows command k after one frame of
+servo lag, on the simulator and on a real face alike, and the models trained on babbling learn
+exactly this relation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from mirrorface.hardware.face import Face
+
+
+@dataclass
+class Step:
+    sent: np.ndarray  # (n,) the command after the safety layer
+    position: np.ndarray  # (n,) measured actuator positions when the frame was captured
+    frame: np.ndarray | None  # (H, W, 3) uint8, or None when not captured
+
+
+@dataclass
+class Execution:
+    sent: np.ndarray  # (F, n)
+    positions: np.ndarray  # (F, n)
+    frames: np.ndarray | None  # (F, H, W, 3) uint8, or None
+
+
+def perform(face: Face, commands: np.ndarray, fps: float, *, capture: bool = True,
+            settle_s: float = 0.3) -> Iterator[Step]:
+    """Rest for `settle_s` (every run starts alike), then play `commands` at `fps`, one step each."""
+    face.go_neutral(settle_s)
+    for command in commands:
+        sent = face.send(command)
+        face.advance(1.0 / fps)
+        yield Step(sent, face.read_positions(), face.read_frame() if capture else None)
+
+
+def execute(face: Face, commands: np.ndarray, fps: float, *, capture: bool = True,
+            settle_s: float = 0.3) -> Execution:
+    """`perform` the whole trajectory and gather it."""
+    steps = list(perform(face, commands, fps, capture=capture, settle_s=settle_s))
+    n = face.spec.n
+    return Execution(np.array([s.sent for s in steps]).reshape(-1, n),
+                     np.array([s.position for s in steps]).reshape(-1, n),
+                     np.stack([s.frame for s in steps]) if capture and steps else None)

@@ -1,0 +1,126 @@
+"""Training the FAT on the robot's own sequences: commands it sent and latents of what it saw.
+
+Data: the babbling episodes, plus the speech-relevant sequences that latent matching performs
+on the face (`matching.match_iterations`), each also reversed (the paper's augmentation: the
+model learns motions in both directions). A training window at frame t is
+    A_{t-2}, A_{t-1} (encoder), L_t, L_{t+1} (decoder)  ->  A_t, A_{t+1} (target).
+The previous commands get a little Gaussian noise, because when deployed the model feeds on its
+own, imperfect, outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mirrorface.data.dataset import Dataset
+from mirrorface.hardware.sim import SimFace
+from mirrorface.lipsync.frames import babbling_episodes, synthesized, training_sentences
+from mirrorface.lipsync.latents import crop_of, encode_crops, encode_frames
+from mirrorface.lipsync.matching import Sequence, match_iterations
+from mirrorface.models.fat import FAT, FATConfig
+from mirrorface.models.vae import VAE
+from mirrorface.training.loop import TrainConfig, fit
+
+Progress = Callable[[str, int, int, float], None]  # (stage, step, total, loss)
+
+
+@dataclass(frozen=True)
+class FATTraining:
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(
+        steps=4000, batch_size=256, lr=1e-3, warmup=100, save_every=500))
+    iterations: int = 4  # latent-matching iterations performed on the face (the paper's i = 4)
+    match_noise: float = 0.04  # SD of the Gaussian noise added to matched commands
+    voicings: int = 2  # voicings of each English training sentence used for matching
+    sentences: int | None = None
+    reverse: bool = True  # add every sequence reversed
+    history_noise: float = 0.02  # SD of the noise on the encoder's previous commands
+    babble_frames: int | None = None
+    seed: int = 0
+
+    @classmethod
+    def quick(cls, seed: int = 0) -> FATTraining:
+        return cls(train=TrainConfig(steps=30, batch_size=64, lr=2e-3, save_every=15, seed=seed),
+                   iterations=1, voicings=1, sentences=1, babble_frames=600, seed=seed)
+
+
+QUICK_MODEL = {"d_model": 32, "heads": 2, "layers": 1, "ff": 64}
+
+
+def fat_config_for(spec, **overrides) -> FATConfig:
+    """The FAT's shape and closure loss for a face: actuators and closing directions from its spec."""
+    names = spec.names
+    closure = spec.lips.closure
+    return FATConfig(n_actions=spec.n, closure_index=tuple(names.index(c.name) for c in closure),
+                     closure_sign=tuple(int(c.closes) for c in closure),
+                     closure_k=tuple(1.0 for _ in closure), **overrides)
+
+
+def windows(sequences: list[Sequence], history: int, horizon: int, reverse: bool
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every training window of every sequence (and its reverse): actions, latents, targets."""
+    actions, latents, targets = [], [], []
+    for seq in sequences:
+        for a, z in [(seq.commands, seq.latents)] + ([(seq.commands[::-1], seq.latents[::-1])] if reverse else []):
+            t = np.arange(history, len(a) - horizon + 1)
+            if len(t) == 0:
+                continue
+            actions.append(a[t[:, None] + np.arange(-history, 0)])  # (W, history, n)
+            latents.append(z[t[:, None] + np.arange(horizon)])  # (W, horizon, latent)
+            targets.append(a[t[:, None] + np.arange(horizon)])  # (W, horizon, n)
+    return (np.concatenate(actions).astype(np.float32), np.concatenate(latents).astype(np.float32),
+            np.concatenate(targets).astype(np.float32))
+
+
+def training_sequences(vae: VAE, data: str | Path, settings: FATTraining,
+                       progress: Progress | None = None) -> tuple[list[Sequence], dict]:
+    """Babbling sequences and the speech-relevant sequences latent matching performs."""
+    dataset = Dataset(data)
+    spec = dataset.spec()
+    crop = crop_of(vae)
+    babble = [Sequence(e.commands, encode_crops(vae, e.crops))
+              for e in babbling_episodes(dataset, crop, settings.babble_frames)]
+    face = SimFace(spec, seed=settings.seed + 1)
+    spoken = synthesized(face, crop, training_sentences(settings.voicings, settings.seed + 1, settings.sentences))
+    targets = [encode_crops(vae, s.crops) for s in spoken]
+    pool = Sequence(np.concatenate([s.commands for s in babble]), np.concatenate([s.latents for s in babble]))
+    with face:
+        matched, errors = match_iterations(
+            face, targets, pool, lambda frames: encode_frames(vae, frames), settings.iterations,
+            settings.match_noise, settings.seed,
+            progress=None if progress is None else (lambda i, n: progress("latent matching", i, n, float("nan"))))
+    info = {"babble_frames": int(sum(len(s.commands) for s in babble)),
+            "matched_frames": int(sum(len(s.commands) for s in matched)),
+            "synthesized_frames": int(sum(len(t) for t in targets)),
+            "matching_latent_mse": errors}
+    return babble + matched, info
+
+
+def train_fat(vae: VAE, data: str | Path, out: str | Path, settings: FATTraining = FATTraining(),
+              model_overrides: dict | None = None, *, resume: bool = False, progress: Progress | None = None) -> dict:
+    """Build the training sequences, then train a FAT on them into `out`."""
+    out = Path(out)
+    spec = Dataset(data).spec()
+    sequences, info = training_sequences(vae, data, settings, progress)
+    config = fat_config_for(spec, **(model_overrides or {}))
+    actions, latents, targets = windows(sequences, config.history, config.horizon, settings.reverse)
+    torch.manual_seed(settings.seed)
+    model = FAT(config)
+    model.set_normalizer(torch.from_numpy(latents.reshape(-1, config.latent).mean(0)),
+                         torch.from_numpy(latents.reshape(-1, config.latent).std(0)))
+    a, z, y = map(torch.from_numpy, (actions, latents, targets))
+
+    def batch(rng: np.random.Generator) -> tuple[torch.Tensor, ...]:
+        i = torch.from_numpy(rng.integers(len(a), size=settings.train.batch_size))
+        noise = torch.from_numpy(rng.normal(0, settings.history_noise, (len(i), *a.shape[1:])).astype(np.float32))
+        return (a[i] + noise).clamp(0, 1), z[i], y[i]
+
+    result = fit(model, batch, settings.train, out, resume=resume,
+                 progress=None if progress is None else (lambda s, t, loss: progress("train FAT", s, t, loss)),
+                 meta={"data": str(data), "face": spec.name, "vae": asdict(vae.config), "settings": asdict(settings),
+                       "data_info": info, "windows": len(a)})
+    return {**result, **info, "windows": len(a)}

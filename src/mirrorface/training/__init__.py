@@ -1,0 +1,1 @@
+"""Training: one plain loop for every model, and safetensors checkpoints (never pickles)."""

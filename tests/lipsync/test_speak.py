@@ -1,0 +1,41 @@
+import numpy as np
+import pytest
+
+from mirrorface.articulation.sources import from_text
+from mirrorface.errors import MirrorfaceError
+from mirrorface.hardware.sim import SimFace
+from mirrorface.lipsync.execute import execute
+from mirrorface.lipsync.speak import LipSyncModels, StreamingFAT, plan_speech, stream_commands
+
+
+def test_plan_speech_gives_one_command_per_camera_frame(quick_models, lips10):
+    models = LipSyncModels.load(lips10, quick_models)
+    plan = plan_speech(from_text("papa", "en"), SimFace(lips10), models)
+    assert plan.commands.shape == (len(plan.track), lips10.n)
+    assert plan.latents.shape == (len(plan.track), models.vae.config.latent)
+    assert np.isfinite(plan.commands).all() and (plan.commands >= 0).all() and (plan.commands <= 1).all()
+
+
+def test_streaming_feeds_on_its_own_commands(quick_models, lips10):
+    models = LipSyncModels.load(lips10, quick_models)
+    latents = np.random.default_rng(0).normal(size=(5, models.vae.config.latent)).astype(np.float32)
+    streamed = np.stack(list(stream_commands(models.fat, latents, lips10.neutral)))
+    stream = StreamingFAT(models.fat, lips10.neutral)
+    first = stream.step(latents[:2])
+    second = stream.step(latents[1:3])
+    assert np.allclose(streamed[0], first) and np.allclose(streamed[1], second)
+    assert np.allclose(stream.history[0, -1].numpy(), second)  # the history is the model's own output
+
+
+def test_missing_models_are_one_clear_error(lips10, tmp_path):
+    with pytest.raises(MirrorfaceError, match="train vae"):
+        LipSyncModels.load(lips10, tmp_path)
+
+
+def test_execution_goes_through_the_safety_layer(sim_face, lips10):
+    wild = np.tile(lips10.neutral, (4, 1))
+    wild[:, 4] = [5.0, -3.0, np.nan, 0.5]  # out of range and NaN
+    run = execute(sim_face, wild, 30.0, capture=False)
+    assert run.frames is None and run.sent.shape == (4, 10)
+    assert np.isfinite(run.sent).all()
+    assert (run.sent >= lips10.lower).all() and (run.sent <= lips10.upper).all()

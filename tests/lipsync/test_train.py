@@ -1,0 +1,49 @@
+import json
+
+import numpy as np
+
+from mirrorface.lipsync.matching import Sequence
+from mirrorface.lipsync.train_fat import fat_config_for, windows
+from mirrorface.lipsync.train_vae import QUICK_MODEL, VAETraining, train_vae
+from mirrorface.models.fat import FAT, FATConfig
+from mirrorface.models.vae import VAE, VAEConfig
+from mirrorface.training.checkpoint import load_model
+
+
+def test_quick_models_are_complete_checkpoints(quick_models):
+    vae = load_model(VAE, VAEConfig, quick_models / "vae")
+    fat = load_model(FAT, FATConfig, quick_models / "fat")
+    assert vae.config.crop_size > 0  # the crop was placed from the babbling landmarks
+    assert fat.config.n_actions == 10
+    meta = json.loads((quick_models / "fat" / "config.json").read_text())["training"]
+    assert meta["data_info"]["matched_frames"] > 0 and meta["data_info"]["babble_frames"] == 240
+    assert not list(quick_models.rglob("*.pt")) and not list(quick_models.rglob("*.pkl"))
+
+
+def test_vae_training_resumes_where_it_stopped(babble_data, tmp_path):
+    settings = VAETraining.quick()
+    first = train_vae(babble_data, tmp_path, settings, QUICK_MODEL)
+    assert first["step"] == settings.finetune.steps
+    longer = VAETraining(**{**settings.__dict__, "finetune": settings.finetune.__class__(
+        **{**settings.finetune.__dict__, "steps": settings.finetune.steps + 5})})
+    resumed = train_vae(babble_data, tmp_path, longer, QUICK_MODEL, resume=True)
+    assert resumed["step"] == settings.finetune.steps + 5
+    assert len(resumed["losses"]) == 5  # pretraining was complete and skipped; fine-tuning went on
+
+
+def test_windows_pair_previous_commands_with_next_latents():
+    commands = np.arange(6, dtype=np.float32)[:, None].repeat(2, 1)
+    latents = 10 + np.arange(6, dtype=np.float32)[:, None]
+    actions, lat, target = windows([Sequence(commands, latents)], history=2, horizon=2, reverse=True)
+    assert actions.shape == (6, 2, 2) and lat.shape == (6, 2, 1) and target.shape == (6, 2, 2)
+    assert actions[0, :, 0].tolist() == [0, 1] and lat[0, :, 0].tolist() == [12, 13]
+    assert target[0, :, 0].tolist() == [2, 3]
+    assert actions[3, :, 0].tolist() == [5, 4] and target[3, :, 0].tolist() == [3, 2]  # reversed copy
+
+
+def test_fat_closure_actuators_come_from_the_spec(lips10, emo26):
+    config = fat_config_for(lips10)
+    assert config.closure_index == (0, 1, 4) and config.closure_sign == (-1, 1, -1)
+    emo = fat_config_for(emo26)
+    assert emo.n_actions == 26 and [emo26.names[i] for i in emo.closure_index] == [
+        "upper_lip_center", "lower_lip_center", "jaw"]
