@@ -11,11 +11,13 @@ trajectories; `--out` receives model.safetensors + config.json, plus the train s
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from mirrorface.cli import coexpress
 from mirrorface.errors import MirrorfaceError
 
 app = typer.Typer(help="Train the learned models.", no_args_is_help=True)
@@ -102,6 +104,7 @@ def vae(
     out: Path = typer.Option(..., help="Checkpoint folder (pretrained/ inside keeps the first stage)."),
     quick: bool = typer.Option(False, help="A tiny model, a few hundred frames and a few steps (smoke tests)."),
     seed: int = typer.Option(0, help="Seeds the weights, every batch and the synthesized voices."),
+    beta: float = typer.Option(None, help="Weight of the KL term (default: the model config's)."),
     resume: bool = typer.Option(False, help="Continue the run saved in --out."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite a checkpoint already in --out."),
     quiet: bool = typer.Option(False, help="No progress bar."),
@@ -111,11 +114,15 @@ def vae(
     from mirrorface.models.vae import VAEConfig
 
     _check_out(out, resume, force)
+    if beta is not None and beta < 0:
+        raise MirrorfaceError(f"--beta must not be negative, got {beta}")
     settings = VAETraining.quick(seed) if quick else VAETraining(seed=seed)
+    config = QUICK_MODEL if quick else VAEConfig()
+    if beta is not None:
+        config = replace(config, beta=beta)
     bar, progress = _stage_bar(quiet)
     with bar:
-        result = train_vae(data, out, settings, QUICK_MODEL if quick else VAEConfig(), resume=resume,
-                           progress=progress)
+        result = train_vae(data, out, settings, config, resume=resume, progress=progress)
     figures = {k: v for k, v in result.items() if k != "losses"}
     (out / "figures.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
     typer.echo(f"{out}: {result['parameters']} parameters, {result['real_frames']} real + "
@@ -154,3 +161,6 @@ def fat(
     typer.echo(f"{out}: {result['parameters']} parameters, {result['windows']} windows from "
                f"{result['babble_frames']} babbling + {result['matched_frames']} matched frames; latent MSE "
                f"of the matched commands per iteration: {errors}; final loss {result['losses'][-1]:.4f}")
+
+
+app.command("inverse")(coexpress.train_inverse)

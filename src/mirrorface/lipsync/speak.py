@@ -57,10 +57,17 @@ class StreamingFAT:
         self.fat = fat.eval()
         self.history = torch.from_numpy(np.tile(start, (fat.config.history, 1)).astype(np.float32))[None]
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def step(self, latents: np.ndarray) -> np.ndarray:
         """(horizon, latent) L_t, L_{t+1} -> A_t (n_actions,)."""
-        commands, _ = self.fat(self.history, torch.from_numpy(latents.astype(np.float32))[None])
+        # One step is ~100 tiny operators: a second intra-op thread only waits for the first, and
+        # on a busy 2-core machine that made steps 10-100x slower (benchmarks/lipsync.py).
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            commands, _ = self.fat(self.history, torch.from_numpy(latents.astype(np.float32))[None])
+        finally:
+            torch.set_num_threads(threads)
         now = commands[:, :1]  # (1, 1, n)
         self.history = torch.cat([self.history[:, 1:], now], dim=1)
         return now[0, 0].numpy()

@@ -32,7 +32,7 @@ class VAEConfig:
     image_size: int = 64  # side of the square input, pixels
     channels: tuple[int, ...] = (16, 32, 64, 128)  # conv widths; each halves the resolution
     latent: int = 16  # the paper's latent size
-    beta: float = 0.5  # KL weight relative to the summed squared error
+    beta: float = 0.1  # KL weight relative to the summed squared error (0.5 collapsed the posterior for one seed)
     crop_x: int = 0  # the crop in the camera frame: left, top and side in pixels
     crop_y: int = 0
     crop_size: int = 0  # 0: the whole frame (a frame already cropped)
