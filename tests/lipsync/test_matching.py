@@ -27,7 +27,7 @@ def test_matching_performs_safe_commands_and_reports_its_error(sim_face, lips10)
     safety = SafetyLayer(lips10)
     assert len(performed) == 2 and len(errors) == 2
     for seq in performed:
-        assert seq.commands.shape == (6, 10) and seq.latents.shape == (6, 1)
+        assert seq.commands.shape == (5, 10) and seq.latents.shape == (5, 1)  # command k, frame k + 1
         assert all(safety.is_safe(c) for c in seq.commands)
         assert ((seq.commands >= lips10.lower - 1e-9) & (seq.commands <= lips10.upper + 1e-9)).all()
     assert all(np.isfinite(errors))

@@ -39,3 +39,21 @@ def test_execution_goes_through_the_safety_layer(sim_face, lips10):
     assert run.frames is None and run.sent.shape == (4, 10)
     assert np.isfinite(run.sent).all()
     assert (run.sent >= lips10.lower).all() and (run.sent <= lips10.upper).all()
+
+
+def test_lead_aims_each_command_at_a_later_target():
+    x = np.arange(5)[:, None]
+    from mirrorface.lipsync.speak import lead
+
+    assert lead(x, 1)[:, 0].tolist() == [1, 2, 3, 4, 4]
+    assert lead(x, 2)[:, 0].tolist() == [2, 3, 4, 4, 4]
+    assert lead(x, 0)[:, 0].tolist() == [0, 1, 2, 3, 4]
+    assert lead(x[:1], 3)[:, 0].tolist() == [0]
+
+
+def test_frame_k_is_captured_before_command_k_takes_effect(sim_face, lips10):
+    commands = np.tile(lips10.neutral, (3, 1))
+    commands[1:, 4] = 0.9  # open the jaw from the second command on
+    run = execute(sim_face, commands, 30.0)
+    assert abs(run.positions[1, 4] - lips10.neutral[4]) < 1e-6  # at 1/30 s command 1 was not yet sent
+    assert run.positions[2, 4] > lips10.neutral[4] + 0.05  # one period later it shows

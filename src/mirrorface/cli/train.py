@@ -26,6 +26,7 @@ app = typer.Typer(help="Train the learned models.", no_args_is_help=True)
 QUICK = {"steps": 30, "batch_size": 4, "crop_frames": 120, "voices_per_sentence": 1,
          "sentences_per_language": 2, "save_every": 30}
 QUICK_MODEL = {"channels": 32, "layers": 4}
+COLLAPSED_SPREAD = 0.1  # mean latent distance from the mean below which a VAE has stopped encoding
 
 
 @app.callback()
@@ -130,6 +131,9 @@ def vae(
                f"{result['held_out_recon_mse']:.5f}, latent drift from pretraining {result['latent_drift']:.3f} "
                f"(spread {result['latent_spread']:.3f}), synthesized-to-real latent distance "
                f"{result['synthesized_to_nearest_real']:.3f}")
+    if result["latent_spread"] < COLLAPSED_SPREAD:
+        typer.echo("warning: the latents barely vary from frame to frame (posterior collapse); retrain with a "
+                   "smaller --beta or another --seed", err=True)
 
 
 @app.command("fat")
@@ -160,7 +164,8 @@ def fat(
     errors = ", ".join(f"{e:.3f}" for e in result["matching_latent_mse"])
     typer.echo(f"{out}: {result['parameters']} parameters, {result['windows']} windows from "
                f"{result['babble_frames']} babbling + {result['matched_frames']} matched frames; latent MSE "
-               f"of the matched commands per iteration: {errors}; final loss {result['losses'][-1]:.4f}")
+               f"of the matched commands per iteration: {errors}; final loss {result['losses'][-1]:.4f}; "
+               f"calibrated lead {result['lead']} frames")
 
 
 app.command("inverse")(coexpress.train_inverse)

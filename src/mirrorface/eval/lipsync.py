@@ -32,7 +32,7 @@ from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync import baselines
 from mirrorface.lipsync.execute import execute
 from mirrorface.lipsync.latents import encode_frames
-from mirrorface.lipsync.speak import LipSyncModels, stream_commands
+from mirrorface.lipsync.speak import LipSyncModels, lead, stream_commands
 from mirrorface.models.vae import VAE
 from mirrorface.perception.landmarks import FaceMeshDetector
 from mirrorface.targets.frames import speaking_frames
@@ -89,7 +89,8 @@ def method_commands(ctx: Context, method: str, utt: Utterance, target_frames: np
         with FaceMeshDetector(video=True) as detector:
             found = [detector(f) for f in target_frames]
         marks = np.stack([m if m is not None else np.full((468, 3), np.nan, np.float32) for m in found])
-        return baselines.nearest_landmarks(marks, ctx.babble_landmarks, ctx.babble_commands)
+        # the babbling pairs a command with the frame after it: lead by that one frame
+        return lead(baselines.nearest_landmarks(marks, ctx.babble_landmarks, ctx.babble_commands))
     if method == "amplitude":
         return baselines.audio_amplitude(utt.audio, utt.sample_rate, fps, n, ctx.spec)
     if method.startswith("shift_"):
@@ -122,7 +123,8 @@ def run_case(ctx: Context, label: str, utt: Utterance, methods: tuple[str, ...] 
     target_frames = np.stack(list(speaking_frames(SimFace(ctx.spec, seed=ctx.seed), track)))
     target_latents = {name: encode_frames(v, target_frames) for name, v in ctx.scorers.items()}
     fat_latents = encode_frames(ctx.models.vae, target_frames)
-    ours = np.stack(list(stream_commands(ctx.models.fat, fat_latents, ctx.spec.neutral)))
+    fat = ctx.models.fat
+    ours = np.stack(list(stream_commands(fat, lead(fat_latents, fat.config.lead), ctx.spec.neutral)))
     case = Case(label, utt, track, target_frames if keep_frames else target_frames[:0], {}, {}, {}, {})
     for method in methods:
         commands = method_commands(ctx, method, utt, target_frames, ours)

@@ -1,9 +1,9 @@
 """Run a command trajectory on a face, frame by frame, and keep what the camera saw.
 
-The timing is the babbling recorder's: command k is sent, one frame period passes, then frame k
-is captured and the actuators are read. Frame k therefore shows command k after one frame of
-servo lag, on the simulator and on a real face alike, and the models trained on babbling learn
-exactly this relation.
+One clock for everything: at time k / fps the camera frame k is captured and the actuators are
+read, then command k is sent. Frame k therefore shows commands 0 .. k-1 through the servos' lag;
+frame k + 1 is the first to show command k, which is the pairing the babbling recorder stores
+(command k with the frame one period after it) and the models learn.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from mirrorface.hardware.face import Face
 
 @dataclass
 class Step:
-    sent: np.ndarray  # (n,) the command after the safety layer
-    position: np.ndarray  # (n,) measured actuator positions when the frame was captured
-    frame: np.ndarray | None  # (H, W, 3) uint8, or None when not captured
+    sent: np.ndarray  # (n,) command k after the safety layer, sent at k / fps
+    position: np.ndarray  # (n,) measured actuator positions at k / fps
+    frame: np.ndarray | None  # (H, W, 3) uint8 captured at k / fps, or None when not captured
 
 
 @dataclass
@@ -35,9 +35,10 @@ def perform(face: Face, commands: np.ndarray, fps: float, *, capture: bool = Tru
     """Rest for `settle_s` (every run starts alike), then play `commands` at `fps`, one step each."""
     face.go_neutral(settle_s)
     for command in commands:
+        position, frame = face.read_positions(), face.read_frame() if capture else None
         sent = face.send(command)
         face.advance(1.0 / fps)
-        yield Step(sent, face.read_positions(), face.read_frame() if capture else None)
+        yield Step(sent, position, frame)
 
 
 def execute(face: Face, commands: np.ndarray, fps: float, *, capture: bool = True,

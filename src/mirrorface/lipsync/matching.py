@@ -19,6 +19,7 @@ from scipy.spatial import cKDTree
 from mirrorface.face.safety import SafetyLayer
 from mirrorface.hardware.face import Face
 from mirrorface.lipsync.execute import execute
+from mirrorface.lipsync.speak import lead
 
 
 @dataclass
@@ -47,8 +48,8 @@ def match_iterations(face: Face, targets: list[np.ndarray], pool: Sequence, enco
         noise: SD of the Gaussian noise on the matched commands (normalised units).
 
     Returns:
-        (the performed sequences of every iteration, the mean squared latent error between each
-        iteration's targets and the frames the face showed).
+        (the performed sequences of every iteration, each iteration's latent MSE between the
+        targets and the frames the face showed at the same instants).
     """
     fps = face.spec.camera.fps
     safety = SafetyLayer(face.spec)
@@ -58,13 +59,14 @@ def match_iterations(face: Face, targets: list[np.ndarray], pool: Sequence, enco
     for i in range(iterations):
         squared = []
         for target in targets:
-            matched = nearest_commands(target, latents, commands)
+            matched = lead(nearest_commands(target, latents, commands))
             noisy = matched + rng.normal(0.0, noise, matched.shape)
             noisy = np.stack([safety.project(c) for c in noisy])
             run = execute(face, noisy, fps)
-            seen = encode(run.frames)
-            performed.append(Sequence(run.sent.astype(np.float32), seen))
-            squared.append(((seen - target) ** 2).sum(1))
+            seen = encode(run.frames)  # frame k at k / fps: compare with target frame k
+            squared.append(((seen - target) ** 2).mean(1))
+            # command k and the frame one period after it: the pairing the FAT learns
+            performed.append(Sequence(run.sent[:-1].astype(np.float32), seen[1:]))
         errors.append(float(np.concatenate(squared).mean()))
         commands = np.concatenate([commands, *(s.commands for s in performed[-len(targets):])])
         latents = np.concatenate([latents, *(s.latents for s in performed[-len(targets):])])

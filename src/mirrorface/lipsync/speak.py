@@ -73,6 +73,17 @@ class StreamingFAT:
         return now[0, 0].numpy()
 
 
+def lead(x: np.ndarray, frames: int = 1) -> np.ndarray:
+    """Row k -> row k + frames (the last repeats): what the command sent at k / fps must aim at.
+
+    A command shows in the camera one frame period after it is sent (the babbling pairing the
+    models learn), so to look like target frame k + 1 at time (k + 1) / fps the face must be sent
+    its command at k / fps: a lead of one frame. Servos that lag more need more; the FAT's lead
+    is calibrated after training (`train_fat.calibrate_lead`).
+    """
+    return np.concatenate([x[frames:], np.repeat(x[-1:], min(frames, len(x)), axis=0)])[: len(x)]
+
+
 def stream_commands(fat: FAT, latents: np.ndarray, start: np.ndarray) -> Iterator[np.ndarray]:
     """(F, latent) target latents -> F commands, one per frame, autoregressively."""
     stream = StreamingFAT(fat, start)
@@ -88,7 +99,7 @@ class SpeechPlan:
 
     track: Track  # articulation at the face's fps
     latents: np.ndarray  # (F, latent) of the synthesized target frames
-    commands: np.ndarray  # (F, n) the FAT's commands, frame k at k / fps
+    commands: np.ndarray  # (F, n) the FAT's commands, command k sent at k / fps
 
 
 def target_latents(face: SimFace, track: Track, vae: VAE, chunk: int = 240) -> np.ndarray:
@@ -111,5 +122,5 @@ def plan_speech(utt: Utterance, face: SimFace, models: LipSyncModels) -> SpeechP
     if len(track) == 0:
         raise MirrorfaceError("the speech is too short to give a single frame")
     latents = target_latents(face, track, models.vae)
-    commands = np.stack(list(stream_commands(models.fat, latents, face.spec.neutral)))
+    commands = np.stack(list(stream_commands(models.fat, lead(latents, models.fat.config.lead), face.spec.neutral)))
     return SpeechPlan(track, latents, commands)

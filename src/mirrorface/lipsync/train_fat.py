@@ -11,7 +11,7 @@ own, imperfect, outputs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +19,14 @@ import torch
 
 from mirrorface.data.dataset import Dataset
 from mirrorface.hardware.sim import SimFace
+from mirrorface.lipsync.execute import execute
 from mirrorface.lipsync.frames import babbling_episodes, synthesized, training_sentences
 from mirrorface.lipsync.latents import crop_of, encode_crops, encode_frames
 from mirrorface.lipsync.matching import Sequence, match_iterations
+from mirrorface.lipsync.speak import lead, stream_commands
 from mirrorface.models.fat import FAT, FATConfig
 from mirrorface.models.vae import VAE
+from mirrorface.training.checkpoint import read_meta, save_model
 from mirrorface.training.loop import TrainConfig, fit
 
 Progress = Callable[[str, int, int, float], None]  # (stage, step, total, loss)
@@ -40,6 +43,7 @@ class FATTraining:
     reverse: bool = True  # add every sequence reversed
     history_noise: float = 0.02  # SD of the noise on the encoder's previous commands
     babble_frames: int | None = None
+    calibration_utterances: int = 6  # synthesized training utterances the lead is calibrated on
     seed: int = 0
 
     @classmethod
@@ -77,8 +81,9 @@ def windows(sequences: list[Sequence], history: int, horizon: int, reverse: bool
 
 
 def training_sequences(vae: VAE, data: str | Path, settings: FATTraining,
-                       progress: Progress | None = None) -> tuple[list[Sequence], dict]:
-    """Babbling sequences and the speech-relevant sequences latent matching performs."""
+                       progress: Progress | None = None) -> tuple[list[Sequence], list[np.ndarray], dict]:
+    """Babbling sequences, the speech-relevant sequences latent matching performs, and the
+    synthesized training targets' latents (one array per utterance)."""
     dataset = Dataset(data)
     spec = dataset.spec()
     crop = crop_of(vae)
@@ -97,7 +102,26 @@ def training_sequences(vae: VAE, data: str | Path, settings: FATTraining,
             "matched_frames": int(sum(len(s.commands) for s in matched)),
             "synthesized_frames": int(sum(len(t) for t in targets)),
             "matching_latent_mse": errors}
-    return babble + matched, info
+    return babble + matched, targets, info
+
+
+def calibrate_lead(spec, fat: FAT, vae: VAE, targets: list[np.ndarray], leads: range = range(1, 5),
+                   seed: int = 0) -> tuple[int, dict[int, float]]:
+    """The lead (frames) at which the FAT's performed speech best matches its targets.
+
+    Performed on the face with its real lag, scored by latent MSE on training utterances (never
+    the test material): the smallest error wins.
+    """
+    errors = {}
+    for frames in leads:
+        squared = []
+        for target in targets:
+            commands = np.stack(list(stream_commands(fat, lead(target, frames), spec.neutral)))
+            with SimFace(spec, seed=seed) as face:
+                seen = encode_frames(vae, execute(face, commands, spec.camera.fps).frames)
+            squared.append(((seen - target) ** 2).mean(1))
+        errors[frames] = float(np.concatenate(squared).mean())
+    return min(errors, key=errors.get), errors
 
 
 def train_fat(vae: VAE, data: str | Path, out: str | Path, settings: FATTraining = FATTraining(),
@@ -105,7 +129,7 @@ def train_fat(vae: VAE, data: str | Path, out: str | Path, settings: FATTraining
     """Build the training sequences, then train a FAT on them into `out`."""
     out = Path(out)
     spec = Dataset(data).spec()
-    sequences, info = training_sequences(vae, data, settings, progress)
+    sequences, spoken, info = training_sequences(vae, data, settings, progress)
     config = fat_config_for(spec, **(model_overrides or {}))
     actions, latents, targets = windows(sequences, config.history, config.horizon, settings.reverse)
     torch.manual_seed(settings.seed)
@@ -119,8 +143,12 @@ def train_fat(vae: VAE, data: str | Path, out: str | Path, settings: FATTraining
         noise = torch.from_numpy(rng.normal(0, settings.history_noise, (len(i), *a.shape[1:])).astype(np.float32))
         return (a[i] + noise).clamp(0, 1), z[i], y[i]
 
+    meta = {"data": str(data), "face": spec.name, "vae": asdict(vae.config), "settings": asdict(settings),
+            "data_info": info, "windows": len(a)}
     result = fit(model, batch, settings.train, out, resume=resume,
                  progress=None if progress is None else (lambda s, t, loss: progress("train FAT", s, t, loss)),
-                 meta={"data": str(data), "face": spec.name, "vae": asdict(vae.config), "settings": asdict(settings),
-                       "data_info": info, "windows": len(a)})
-    return {**result, **info, "windows": len(a)}
+                 meta=meta)
+    best, errors = calibrate_lead(spec, model, vae, spoken[: settings.calibration_utterances], seed=settings.seed)
+    model.config = replace(model.config, lead=best)
+    save_model(model, out, {**read_meta(out), "lead_errors": errors})
+    return {**result, **info, "windows": len(a), "lead": best, "lead_errors": errors}

@@ -41,10 +41,14 @@ class FATConfig:
     closure_sign: tuple[int, ...] = (-1, 1, -1)  # +1: a larger command closes; -1: a smaller one
     closure_k: tuple[float, ...] = (1.0, 1.0, 1.0)  # k_0, k_1, k_2 of eq. 7
     closure_weight: float = 1.0  # lambda of eq. 8
+    lead: int = 1  # deployment: frames between sending A_t and the target frame L_t it aims at;
+    # at least 1 (a command shows one frame later), calibrated after training for the servos' lag
 
     def __post_init__(self) -> None:
         if self.d_model % self.heads:
             raise ValueError(f"d_model {self.d_model} must divide by heads {self.heads}")
+        if self.lead < 0:
+            raise ValueError(f"lead must not be negative, got {self.lead}")
         if not len(self.closure_index) == len(self.closure_sign) == len(self.closure_k):
             raise ValueError("closure_index, closure_sign and closure_k must have one entry per actuator")
 
