@@ -20,7 +20,11 @@ demo: $(STAMP)
 	  $(PY) -m mirrorface dataset sheet $(OUT)/$$face-babble --out $(OUT)/$$face-sheet.png || exit 1; \
 	done
 	$(PY) -m mirrorface target-suite --out $(OUT)/targets
-	@echo "demo: babbling videos and contact sheets, and speech targets (out/targets) are in $(OUT)/"
+	@for n in 1 2 3; do \
+	  $(PY) -m mirrorface say --test-sentence $$n --voice english1 --face lips10 --out $(OUT)/say/sentence$$n.mp4 || exit 1; \
+	done
+	@echo "demo: babbling videos and contact sheets, speech targets (out/targets) and the face speaking the"
+	@echo "      paper's three test sentences, target | robot with audio (out/say), are in $(OUT)/"
 
 test: $(STAMP)
 	$(PY) -m pytest

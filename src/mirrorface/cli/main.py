@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from mirrorface.cli import babble, dataset, evaluate, face, speech, train
+from mirrorface.cli import babble, coexpress, dataset, evaluate, export, face, say, speech, train
 from mirrorface.errors import MirrorfaceError
 
 app = typer.Typer(
@@ -26,11 +26,14 @@ app.add_typer(face.app, name="face")
 app.add_typer(dataset.app, name="dataset")
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(train.app, name="train")
+app.add_typer(export.app, name="export")
 app.command("babble")(babble.babble)
+app.command("coexpress")(coexpress.coexpress)
 app.command("phonemes")(speech.phonemes)
 app.command("target")(speech.target)
 app.command("cues")(speech.cues)
 app.command("target-suite")(speech.target_suite)
+app.command("say")(say.say)
 
 
 def _silence_native_stderr() -> None:

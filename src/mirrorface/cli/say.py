@@ -4,6 +4,7 @@ Examples:
     mirrorface say "My programming allows me to process data." --lang en --face lips10 --out say.mp4
     mirrorface say --audio speech.wav --text "hello there" --out say.mp4
     mirrorface say "Bonjour" --lang fr --trajectory bonjour.csv --no-video
+    mirrorface say --test-sentence 1 --voice english1 --out sentence1.mp4
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import typer
 
 from mirrorface.cli.speech import AUDIO, LANG, METHOD, TEXT, TRANSCRIPT, VOICE, _utterance
 from mirrorface.errors import MirrorfaceError
+from mirrorface.speech.corpus import TEST_SENTENCES
 
 
 def write_trajectory(path: Path, commands: np.ndarray, names: list[str], fps: float) -> None:
@@ -42,6 +44,7 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
         trajectory: Path = typer.Option(None, help="Command trajectory file, .parquet or .csv "
                                         "(default: OUT with .parquet)."),
         video: bool = typer.Option(True, help="Write the MP4 (--no-video: commands only)."),
+        test_sentence: int = typer.Option(None, help="Say the lip-sync paper's test sentence 1, 2 or 3."),
         seed: int = typer.Option(0, help="Seeds the camera noise of the rendered frames.")) -> None:
     """Say something: TTS (or your audio), target frames, VAE, FAT, executed on the face."""
     from mirrorface.face.spec import load_spec
@@ -54,6 +57,12 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
 
     spec = load_spec(face)
     lipsync = LipSyncModels.load(spec, models)
+    if test_sentence is not None:
+        if text is not None or transcript is not None or audio is not None:
+            raise MirrorfaceError("--test-sentence says a built-in sentence: give no text or --audio with it")
+        if test_sentence not in (1, 2, 3):
+            raise MirrorfaceError(f"--test-sentence must be 1, 2 or 3, got {test_sentence}")
+        text = TEST_SENTENCES[test_sentence - 1]
     utt = _utterance(text, transcript, lang, voice, audio, method)
     painter = SimFace(spec, seed=seed)
     plan = plan_speech(utt, painter, lipsync)

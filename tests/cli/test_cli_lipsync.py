@@ -1,0 +1,58 @@
+import numpy as np
+import pyarrow.parquet as pq
+
+from mirrorface.cli.main import main
+from mirrorface.data.video import count_frames
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:"), err
+    return err[0]
+
+
+def test_say_writes_trajectory_and_side_by_side_video(quick_models, tmp_path):
+    out = tmp_path / "papa.mp4"
+    assert main(["say", "papa", "--models", str(quick_models), "--out", str(out)]) == 0
+    table = pq.read_table(out.with_suffix(".parquet"))
+    assert table.column_names[0] == "time_s" and "jaw" in table.column_names
+    assert count_frames(out) == table.num_rows > 10
+    times = table.column("time_s").to_numpy()
+    assert np.allclose(np.diff(times), 1 / 30)
+
+
+def test_say_csv_without_video(quick_models, tmp_path):
+    path = tmp_path / "cmd.csv"
+    assert main(["say", "hola", "--lang", "es", "--models", str(quick_models), "--trajectory", str(path),
+                 "--no-video", "--out", str(tmp_path / "x.mp4")]) == 0
+    header = path.read_text().splitlines()[0].split(",")
+    assert header[0] == "time_s" and len(header) == 11
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_say_bad_input_is_one_error_line(quick_models, tmp_path, capsys):
+    assert main(["say", "papa", "--models", str(quick_models), "--trajectory", str(tmp_path / "t.txt")]) == 1
+    assert ".parquet or .csv" in _one_error_line(capsys)
+    assert main(["say", "--models", str(quick_models)]) == 1
+    _one_error_line(capsys)
+    assert main(["say", "papa", "--lang", "xx-nope", "--models", str(quick_models)]) == 1
+    _one_error_line(capsys)
+    assert main(["say", "papa", "--models", str(tmp_path)]) == 1
+    assert "train vae" in _one_error_line(capsys)
+
+
+def test_train_commands_refuse_bad_input(tmp_path, capsys):
+    assert main(["train", "vae", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "v")]) == 1
+    _one_error_line(capsys)
+    assert main(["train", "fat", "--data", str(tmp_path), "--vae", str(tmp_path / "none"),
+                 "--out", str(tmp_path / "f")]) == 1
+    _one_error_line(capsys)
+
+
+def test_train_fat_quick_from_the_cli(babble_data, quick_models, tmp_path):
+    out = tmp_path / "fat"
+    assert main(["train", "fat", "--data", str(babble_data), "--vae", str(quick_models / "vae"), "--out", str(out),
+                 "--quick", "--quiet"]) == 0
+    assert (out / "model.safetensors").is_file() and (out / "figures.json").is_file()
+    assert main(["train", "fat", "--data", str(babble_data), "--vae", str(quick_models / "vae"),
+                 "--out", str(out), "--quick", "--quiet"]) == 1  # refuses to overwrite without --force
