@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
+from mirrorface.cli import coexpress
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.spec import load_spec
 
@@ -123,3 +124,6 @@ def lipsync(
                f"bilabial closure hit rate {c['bilabial_hit_rate']}; mean lip-audio offset {c['mean_offset_ms']} ms; "
                f"{c['languages_within_english1_sd']}/{c['languages']} languages within English1 mean ± SD")
     typer.echo(f"{out / 'report.md'} ({report['seconds']:.0f} s)")
+
+
+app.command("coexpression")(coexpress.eval_coexpression)

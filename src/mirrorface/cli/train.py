@@ -169,3 +169,4 @@ def fat(
 
 
 app.command("inverse")(coexpress.train_inverse)
+app.command("predictive")(coexpress.train_predictive)

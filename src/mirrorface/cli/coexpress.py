@@ -1,0 +1,239 @@
+"""`mirrorface coexpress`, `mirrorface train inverse|predictive`, `mirrorface eval coexpression`.
+
+Examples:
+    mirrorface coexpress --source synthetic --face emo26 --out coexpress.mp4
+    mirrorface coexpress --source person.mp4 --mode mimic --out mimic.mp4
+    mirrorface coexpress --source webcam:0 --seconds 30 --out live.mp4
+    mirrorface train inverse --out models/inverse          # records data/emo26-selfmodel first if missing
+    mirrorface train predictive --out models/predictive
+    mirrorface eval coexpression --out reports/coexpression/
+The shipped checkpoints (src/mirrorface/checkpoints/inverse, predictive) are used by default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from mirrorface.errors import MirrorfaceError
+from mirrorface.face.spec import load_spec
+
+COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+
+
+def _one_thread() -> None:
+    import torch
+
+    # These models are small: on two shared cores, torch's second thread costs more than it gives.
+    torch.set_num_threads(1)
+
+
+def coexpress(
+    source: str = typer.Option("synthetic", help="synthetic | a video file | webcam:N"),
+    face: str = typer.Option("emo26", help="A built-in face name or the path of a face.toml."),
+    out: Path | None = typer.Option(None, help="Write the person and the robot side by side to this MP4."),
+    mode: str = typer.Option("coexpress", help="coexpress (anticipate) | mimic (copy what the person shows now)."),
+    seconds: float | None = typer.Option(None, help="How long to run (default: the whole source; 20 s for a webcam)."),
+    rate: float = typer.Option(25.0, help="Loop rate in Hz."),
+    k: float = typer.Option(None, help="The normalisation's scale K (default: the shipped calibration)."),
+    inverse: Path | None = typer.Option(None, help="Inverse model folder (default: the shipped one)."),
+    predictive: Path | None = typer.Option(None, help="Predictive model folder (default: the shipped one)."),
+    participants: int = typer.Option(2, help="Synthetic people (4 expressions each) for --source synthetic."),
+    seed: int = typer.Option(0, help="Seeds the synthetic people and the simulated camera."),
+) -> None:
+    """Run the coexpression loop: a person (synthetic, video or webcam) in, the robot's face out."""
+    import numpy as np
+
+    from mirrorface.coexpression import session
+    from mirrorface.coexpression.loop import loop_rate
+    from mirrorface.coexpression.show import draw_person, side_by_side
+    from mirrorface.coexpression.sources import SyntheticSource, open_source
+    from mirrorface.coexpression.timing import event_timings, summarize
+    from mirrorface.data.video import VideoWriter
+    from mirrorface.hardware.face import make_face
+
+    if participants < 1:
+        raise MirrorfaceError(f"--participants must be at least 1, got {participants}")
+    if seconds is not None and seconds <= 0:
+        raise MirrorfaceError(f"--seconds must be positive, got {seconds}")
+    if out is not None and out.suffix.lower() != ".mp4":
+        raise MirrorfaceError(f"--out must name an .mp4 file, got {out}")
+    _one_thread()
+    live = source.startswith("webcam:")
+    config = session.loop_config(mode, rate, k, realtime=live)
+    spec = load_spec(face)
+    person = open_source(source, participants=participants, seed=seed)
+    duration = seconds or (20.0 if live else person.duration)
+    writer = None
+    try:
+        parts = session.load_parts(spec, inverse, predictive)
+        with make_face(spec, seed=seed) as robot:
+            loop = session.make_loop(robot, parts, config)
+            if out is not None:
+                writer = VideoWriter(out, rate, 512, 284)
+
+            def show(tick) -> None:
+                if writer is not None:
+                    caption = f"{mode}  t={tick.time:5.2f}s  {tick.state}"
+                    writer.write(side_by_side(draw_person(tick.landmarks), robot.read_frame(), caption,
+                                              tick.activation is not None))
+                bar.update(task, completed=round(tick.time * rate) + 1)
+
+            with Progress(*COLUMNS, transient=True) as bar:
+                task = bar.add_task(mode, total=int(duration * rate))
+                ticks = loop.run(person, duration, on_tick=show)
+    finally:
+        person.close()
+        if writer is not None:
+            writer.close()
+    speed = loop_rate(ticks)
+    typer.echo(f"{len(ticks)} ticks at {rate:g} Hz; work {speed['work_ms_mean']:.1f} ms a tick (p99 "
+               f"{speed['work_ms_p99']:.1f} ms, up to {speed['max_rate_hz']:.0f} Hz); missed deadlines "
+               f"{speed['missed_deadline']}; peak activations {sum(t.activation is not None for t in ticks)}")
+    if isinstance(person, SyntheticSource):
+        rows = event_timings(ticks, person, parts.outputs, 1.0 / rate)
+        s = summarize(rows)
+        lead = np.nanmedian([r["apex_s"] - r["robot_80_s"] for r in rows])
+        typer.echo(f"robot at 80% of its expression before the person's apex in {s['before_apex']:.0%} of "
+                   f"{s['events']} expressions (median {lead * 1000:+.0f} ms ahead of the apex)")
+    if out is not None:
+        typer.echo(str(out))
+
+
+def train_inverse(
+    out: Path = typer.Option(..., help="Checkpoint folder (model.safetensors, config.json, train state)."),
+    face: str = typer.Option("emo26", help="A built-in face name or the path of a face.toml."),
+    data: Path | None = typer.Option(None, help="Self-model data folder (default data/<face>-selfmodel[-asymmetric]); "
+                                     "recorded there first if incomplete."),
+    frames: int = typer.Option(1000, help="Still frames per half-face set (the paper: 1,000)."),
+    steps: int | None = typer.Option(None, help="Optimiser steps (default 3000)."),
+    asymmetric: bool = typer.Option(False, help="Output every expression actuator, not the symmetric commands."),
+    seed: int = typer.Option(0, help="Seeds the babbling, the camera noise, the weights and every batch."),
+    quick: bool = typer.Option(False, help="A tiny model, few frames and steps (smoke tests)."),
+    resume: bool = typer.Option(False, help="Continue the run saved in --out up to --steps."),
+    force: bool = typer.Option(False, "--force", "-f", help="Overwrite a checkpoint already in --out."),
+) -> None:
+    """Train the inverse model (landmarks -> commands) on the face's half-face babbling; print its L1 error."""
+    from dataclasses import replace
+
+    from mirrorface.coexpression import inverse as inv
+    from mirrorface.coexpression.selfmodel import load_selfmodel, record_selfmodel, resting_landmarks
+    from mirrorface.models.inverse import InverseConfig
+
+    if frames < 10:
+        raise MirrorfaceError(f"--frames must be at least 10, got {frames}")
+    if (out / "model.safetensors").exists() and not (resume or force):
+        raise MirrorfaceError(f"{out} already holds a model: pass --resume to continue it or --force to replace it")
+    _one_thread()
+    spec = load_spec(face)
+    data = data or Path("data") / f"{spec.name}-selfmodel{'-asymmetric' if asymmetric else ''}"
+    with Progress(*COLUMNS, transient=True) as bar:
+        task = bar.add_task("babbling", total=2 * frames)
+        record_selfmodel(spec, data, frames, seed, not asymmetric,
+                         lambda half, n: bar.update(task, completed=n + (frames if half == "lower" else 0)))
+    rest = resting_landmarks(spec, seed=seed)
+    train, validation = load_selfmodel(spec, data, rest, not asymmetric).split()
+    config = replace(inv.DEFAULT_TRAIN, seed=seed, **({"steps": 40, "batch_size": 64} if quick else {}))
+    if steps is not None:
+        config = replace(config, steps=steps)
+    model_config = InverseConfig(n_commands=len(train.outputs), hidden=32 if quick else 256,
+                                 symmetric=not asymmetric, face=spec.name)
+    with Progress(*COLUMNS, TextColumn("loss {task.fields[loss]}"), transient=True) as bar:
+        task = bar.add_task("training", total=config.steps, loss="-")
+        model, result = inv.train_inverse(
+            train, out, config, model_config, resume=resume,
+            progress=lambda step, total, loss: bar.update(task, completed=step, loss=f"{loss:.4f}"),
+            meta={"data": str(data), "frames": frames, "seed": seed})
+    errors = inv.compare(inv.evaluate_inverse(model, train, inv.cross_product(validation), seed))["methods"]
+    typer.echo(f"{out}: step {result['step']}, {result['parameters']} parameters, {result['seconds']:.0f} s")
+    typer.echo("held-out joins, L1 per command: " + ", ".join(f"{m} {e['mean']:.3f}" for m, e in errors.items()))
+
+
+def train_predictive(
+    out: Path = typer.Option(..., help="Checkpoint folder (model.safetensors, config.json, train state)."),
+    videos: Path | None = typer.Option(None, help="Train on a folder of real expression videos "
+                                       "(<participant>/<clip>.mp4) instead of synthetic people."),
+    steps: int | None = typer.Option(None, help="Optimiser steps (default 6000)."),
+    seed: int = typer.Option(0, help="Picks the synthetic training population and seeds every batch."),
+    quick: bool = typer.Option(False, help="A tiny model, population and run (smoke tests)."),
+    resume: bool = typer.Option(False, help="Continue the run saved in --out up to --steps."),
+    force: bool = typer.Option(False, "--force", "-f", help="Overwrite a checkpoint already in --out."),
+) -> None:
+    """Train the predictive model (4 frames -> the coming expression); score it on 45 held-out people."""
+    from dataclasses import replace
+
+    from mirrorface.coexpression import predictive as pred
+
+    if steps is not None and steps < 1:
+        raise MirrorfaceError(f"--steps must be positive, got {steps}")
+    if (out / "model.safetensors").exists() and not (resume or force):
+        raise MirrorfaceError(f"{out} already holds a model: pass --resume to continue it or --force to replace it")
+    clips = None
+    if videos is not None:
+        from mirrorface.coexpression.videos import read_folder
+
+        clips = read_folder(videos)
+    settings = replace(pred.QUICK if quick else pred.SHIPPED, seed=seed)
+    if steps is not None:
+        settings = replace(settings, steps=steps)
+    with Progress(*COLUMNS, TextColumn("loss {task.fields[loss]}"), transient=True) as bar:
+        task = bar.add_task("training", total=settings.steps, loss="-")
+        result = pred.train_predictive(
+            out, quick, seed, resume, settings=settings, videos=clips,
+            progress=lambda step, total, loss: bar.update(task, completed=step, loss=f"{loss:.4f}"))
+    typer.echo(f"{out}: step {result['step']}, {result['parameters']} parameters, {result['videos']} videos of "
+               f"{result['participants']} people, {result['seconds']:.0f} s")
+    if not quick:
+        scores = pred.evaluate_predictive(result["model"])
+        mae, tests = scores["mae"], scores["t_test"]
+        typer.echo(f"{scores['videos']} held-out videos of {scores['participants']} people, landmark MAE: model "
+                   f"{mae['model']['mean']:.5f}, mimicry {mae['mimicry']['mean']:.5f} (p {tests['mimicry']['p']:.1e}), "
+                   f"random search {mae['random_search']['mean']:.5f} (p {tests['random_search']['p']:.1e})")
+
+
+def eval_coexpression(
+    out: Path = typer.Option(Path("reports/coexpression"), help="Report folder: report.md, report.json, figures/."),
+    face: str = typer.Option("emo26", help="A built-in face name or the path of a face.toml."),
+    data: Path | None = typer.Option(None, help="The inverse model's self-model data (default: where it was "
+                                     "trained, data/<face>-selfmodel); recorded there first if missing."),
+    inverse: Path | None = typer.Option(None, help="Inverse model folder (default: the shipped one)."),
+    predictive: Path | None = typer.Option(None, help="Predictive model folder (default: the shipped one)."),
+    k: float | None = typer.Option(None, help="The normalisation's scale K (default: the shipped calibration)."),
+    cv_steps: int = typer.Option(1000, help="Training steps of each cross-validation fold's model."),
+    quick: bool = typer.Option(False, help="Few people, frames and steps (smoke tests; the figures mean little)."),
+    seed: int = typer.Option(0, help="Seeds the baselines, the cross-validation folds and the camera noise."),
+) -> None:
+    """Every coexpression figure: inverse model, predictive model, confusion matrix, loop timing."""
+    from mirrorface.coexpression import session
+    from mirrorface.coexpression.inverse import DEFAULT_CHECKPOINT
+    from mirrorface.coexpression.normalize import DEFAULT_K
+    from mirrorface.coexpression.report import build_report
+    from mirrorface.training.checkpoint import read_meta
+
+    if cv_steps < 1:
+        raise MirrorfaceError(f"--cv-steps must be positive, got {cv_steps}")
+    _one_thread()
+    spec = load_spec(face)
+    parts = session.load_parts(spec, inverse, predictive)
+    data = data or Path(read_meta(inverse or DEFAULT_CHECKPOINT).get("data", f"data/{spec.name}-selfmodel"))
+    with Progress(TextColumn("{task.description}"), BarColumn(), transient=True) as bar:
+        task = bar.add_task("measuring", total=None)
+        report = build_report(out, spec, parts, data, DEFAULT_K if k is None else k, cv_steps=cv_steps, quick=quick,
+                              seed=seed, progress=lambda label: bar.update(task, description=label))
+    inv = report["inverse"]["the face moving both halves"]["methods"]
+    p, a, t = report["predictive"]["mae"], report["activation"]["model"], report["timing"]
+    typer.echo("inverse model L1 per command (face moving both halves): " +
+               ", ".join(f"{m} {s['mean']:.3f}" for m, s in inv.items()))
+    typer.echo(f"predictive MAE on {report['predictive']['videos']} held-out videos: model {p['model']['mean']:.5f}, "
+               f"mimicry {p['mimicry']['mean']:.5f}, random search {p['random_search']['mean']:.5f}")
+    typer.echo(f"command activation: accuracy {a['accuracy']:.1%}, PPV {a['ppv']:.1%}, FOR {a['for']:.3f}, "
+               f"FPR {a['fpr']:.3f}, sensitivity {a['sensitivity']:.3f}, LR+ {a['lr_plus']:.2f}")
+    typer.echo(f"smiles ({t['coexpress']['events']}): robot there before the apex, coexpress "
+               f"{t['coexpress']['before_apex']:.0%} / mimic {t['mimic']['before_apex']:.0%}; after the person, "
+               f"coexpress {t['coexpress']['after_human']:.0%} / mimic {t['mimic']['after_human']:.0%}")
+    failed = [name for name, ok in report["checks"].items() if not ok]
+    typer.echo(f"checks: {len(report['checks']) - len(failed)}/{len(report['checks'])} hold"
+               + (f" (not: {', '.join(failed)})" if failed else ""))
+    typer.echo(f"{out / 'report.md'} ({report['seconds']:.0f} s)")

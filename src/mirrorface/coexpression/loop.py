@@ -1,0 +1,160 @@
+"""The coexpression loop: a person in front of the robot, the robot's face answering, at 25 Hz.
+
+Each tick (every 1 / rate_hz seconds):
+    source -> the person's landmarks -> the expression tracker (resting face, peak activation)
+    -> the target face: predicted from 4 frames at the peak activation (coexpress), or the face
+       the person shows now (mimic) -> human -> robot normalisation (eqs. 1-2) -> inverse model
+    -> Face.send (the safety layer) -> the face moves for one tick.
+In coexpress mode the robot holds its predicted face until the person's expression starts to
+relax, then follows the person back to rest. Everything that reaches the face goes through
+`Face.send`. A tick whose work takes longer than the deadline (the face spec's
+`safety.deadline_s` by default), or that has seen no face for that long, sends the neutral pose
+instead: a late command answers a face the person no longer shows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mirrorface.coexpression.normalize import RobotRange, to_robot
+from mirrorface.coexpression.selfmodel import CommandSet
+from mirrorface.coexpression.tracker import Activation, ExpressionTracker, TrackerConfig
+from mirrorface.errors import MirrorfaceError
+from mirrorface.hardware.face import Face
+
+MODES = ("coexpress", "mimic")
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    mode: str = "coexpress"
+    rate_hz: float = 25.0
+    deadline_s: float | None = None  # None: the face spec's safety.deadline_s
+    k: float = 1.0  # the normalisation's scale K
+    realtime: bool = False  # pace ticks by the wall clock (a live camera); else as fast as the work allows
+    tracker: TrackerConfig = field(default_factory=TrackerConfig)
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise MirrorfaceError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
+        if not self.rate_hz > 0:
+            raise MirrorfaceError(f"the loop rate must be positive, got {self.rate_hz}")
+
+
+@dataclass(frozen=True)
+class Tick:
+    """What one tick saw and did."""
+
+    time: float  # loop time (s)
+    clip: int
+    landmarks: np.ndarray | None  # the person's (113, 2), None without a face
+    state: str  # the tracker's state
+    sent: np.ndarray  # the command that reached the face, after the safety layer
+    positions: np.ndarray  # the face's measured positions at the end of the tick
+    seconds: float  # wall-clock work of the tick (observe, predict, infer, send)
+    missed: bool  # the deadline passed: neutral was sent instead
+    activation: Activation | None = None
+
+
+class CoexpressionLoop:
+    """Runs one face against one source.
+
+    Args:
+        predict: (4, 113, 2) frames around the peak activation -> (113, 2) target landmarks.
+        inverse: (113, 2) robot-space landmarks -> (len(outputs),) commands.
+        robot: the robot's resting landmarks and range, for the normalisation.
+        clock: wall-clock seconds, for the deadline (injectable for tests).
+    """
+
+    def __init__(self, face: Face, predict: Callable[[np.ndarray], np.ndarray],
+                 inverse: Callable[[np.ndarray], np.ndarray], robot: RobotRange, outputs: CommandSet,
+                 config: LoopConfig | None = None, clock: Callable[[], float] = time.perf_counter):
+        self.face, self.predict, self.inverse, self.robot, self.outputs = face, predict, inverse, robot, outputs
+        self.config = config or LoopConfig()
+        self.clock = clock
+        self.deadline = self.config.deadline_s or face.spec.safety.deadline_s
+        self.tracker = ExpressionTracker(self.config.tracker, self.config.rate_hz)
+        self._clip: int | None = None
+        self._target: np.ndarray | None = None  # the predicted face command, while an expression lasts
+        self._last_seen = 0.0
+
+    def warm_up(self) -> None:
+        """Run both models once on the robot's resting face: a model's first call allocates, and a
+        real-time loop should not spend that time in the tick of a person's first expression."""
+        rest = self.robot.rest
+        self.command_for(self.predict(np.stack([rest] * 4)), rest)
+
+    def command_for(self, landmarks: np.ndarray, rest: np.ndarray) -> np.ndarray:
+        """A face command for the person's landmarks, given their resting face."""
+        robot_landmarks = to_robot(landmarks, rest, self.robot, self.config.k)
+        return self.outputs.to_face(self.inverse(robot_landmarks), self.face.spec)
+
+    def _decide(self, t: float, landmarks: np.ndarray) -> tuple[np.ndarray, Activation | None]:
+        activation = self.tracker.update(t, landmarks)
+        rest = self.tracker.rest
+        neutral = self.face.spec.neutral
+        if rest is None:
+            return neutral, None
+        if self.config.mode == "mimic":
+            return self.command_for(landmarks, rest), activation
+        if activation is not None:
+            self._target = self.command_for(self.predict(activation.frames), activation.rest)
+        if self.tracker.state != "active":
+            self._target = None
+        elif self.tracker.relaxing:
+            return self.command_for(landmarks, rest), activation
+        return (neutral if self._target is None else self._target), activation
+
+    def step(self, t: float, source) -> Tick:
+        """One tick at loop time t: observe, decide, send through the safety layer, let the face move."""
+        started = self.clock()
+        observation = source.read(t)
+        if observation.clip != self._clip:  # a new person or recording: relearn the resting face
+            self._clip, self._target = observation.clip, None
+            self.tracker.reset()
+            self._last_seen = t
+        activation = None
+        command = self.face.spec.neutral
+        if observation.landmarks is not None:
+            self._last_seen = t
+            command, activation = self._decide(t, observation.landmarks)
+        elif t - self._last_seen <= self.deadline:
+            command = self.face.safety.last  # a face lost for a moment: hold still
+        seconds = self.clock() - started
+        missed = seconds > self.deadline
+        sent = self.face.send(self.face.spec.neutral if missed else command)
+        self.face.advance(1.0 / self.config.rate_hz)
+        return Tick(t, observation.clip, observation.landmarks, self.tracker.state, sent,
+                    self.face.read_positions(), seconds, missed, activation)
+
+    def run(self, source, seconds: float | None = None, on_tick: Callable[[Tick], None] | None = None,
+            ) -> list[Tick]:
+        """Tick until the source ends (or `seconds` have passed); returns every tick."""
+        duration = source.duration if seconds is None else seconds
+        if not np.isfinite(duration):
+            raise MirrorfaceError("a live source needs a duration (seconds)")
+        self.warm_up()
+        ticks = []
+        start = time.perf_counter()
+        for k in range(int(duration * self.config.rate_hz)):
+            tick = self.step(k / self.config.rate_hz, source)
+            ticks.append(tick)
+            if on_tick is not None:
+                on_tick(tick)
+            if self.config.realtime:  # sleep to the next tick's start on the wall clock: no drift
+                time.sleep(max(0.0, start + (k + 1) / self.config.rate_hz - time.perf_counter()))
+        return ticks
+
+
+def loop_rate(ticks: list[Tick]) -> dict:
+    """How fast the loop's work ran: ticks per second of work, late ticks and missed deadlines."""
+    work = np.array([t.seconds for t in ticks])
+    period = ticks[1].time - ticks[0].time if len(ticks) > 1 else float("nan")
+    return {"ticks": len(ticks), "work_ms_mean": float(work.mean() * 1e3),
+            "work_ms_p99": float(np.quantile(work, 0.99) * 1e3), "max_rate_hz": float(1.0 / max(work.mean(), 1e-9)),
+            "late": int(np.sum(work > period)),
+            "missed_deadline": int(sum(t.missed for t in ticks))}

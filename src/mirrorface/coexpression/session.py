@@ -1,0 +1,55 @@
+"""Wiring the coexpression pieces together once, for the CLI, the evaluation and the benchmark."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mirrorface.coexpression.inverse import DEFAULT_CHECKPOINT, FastInverse, load_inverse, robot_range_of
+from mirrorface.coexpression.loop import CoexpressionLoop, LoopConfig
+from mirrorface.coexpression.normalize import DEFAULT_K, RobotRange
+from mirrorface.coexpression.predictive import load_predictive, predict
+from mirrorface.coexpression.selfmodel import CommandSet
+from mirrorface.errors import MirrorfaceError
+from mirrorface.face.spec import FaceSpec
+from mirrorface.hardware.face import Face
+from mirrorface.training.checkpoint import read_meta
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The two trained models and what the loop derives from them."""
+
+    inverse: object  # models.inverse.InverseModel
+    predictive: object  # models.predictive.PredictiveModel
+    outputs: CommandSet
+    robot: RobotRange
+    inverse_meta: dict  # how the inverse model was trained (its data's frames and seed)
+    commands: FastInverse  # the inverse model as the loop runs it: landmarks (..., 113, 2) -> commands
+
+    def predict(self, frames: np.ndarray) -> np.ndarray:
+        return predict(self.predictive, frames)
+
+
+def load_parts(spec: FaceSpec, inverse: Path | None = None, predictive: Path | None = None) -> Parts:
+    """Load both checkpoints (the shipped ones by default) and check that the inverse model is this face's."""
+    model = load_inverse(inverse)
+    if model.config.face != spec.name:
+        raise MirrorfaceError(f"the inverse model was trained on face {model.config.face!r}, not {spec.name!r}: "
+                              f"train one with `mirrorface train inverse --face {spec.name} --out DIR`")
+    outputs = CommandSet.of(spec, model.config.symmetric)
+    if len(outputs) != model.config.n_commands:
+        raise MirrorfaceError(f"the inverse model outputs {model.config.n_commands} commands; face {spec.name!r} "
+                              f"has {len(outputs)}")
+    return Parts(model, load_predictive(predictive), outputs, robot_range_of(model),
+                 read_meta(inverse or DEFAULT_CHECKPOINT), FastInverse(model))
+
+
+def loop_config(mode: str, rate: float = 25.0, k: float | None = None, realtime: bool = False) -> LoopConfig:
+    return LoopConfig(mode=mode, rate_hz=rate, k=DEFAULT_K if k is None else k, realtime=realtime)
+
+
+def make_loop(face: Face, parts: Parts, config: LoopConfig) -> CoexpressionLoop:
+    return CoexpressionLoop(face, parts.predict, parts.commands, parts.robot, parts.outputs, config)

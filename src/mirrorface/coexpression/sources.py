@@ -1,0 +1,138 @@
+"""Where the coexpression loop sees a person: synthetic landmarks, a video file or a webcam.
+
+A source answers `read(t)`: the person's newest landmarks at loop time t (113, 2), head-normalised,
+or None when no face is visible, and the clip they belong to (a new clip is a new person or a new
+recording, so the loop relearns the resting face). Camera and video frames go through MediaPipe
+face mesh; a live camera always gives its newest frame, as a real loop would see it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mirrorface.errors import DeviceError, MirrorfaceError
+from mirrorface.perception.subset import subset
+
+
+@dataclass(frozen=True)
+class Observation:
+    landmarks: np.ndarray | None  # (113, 2), or None: no face
+    clip: int
+
+
+def _aspect(frame: np.ndarray) -> float:
+    return frame.shape[1] / frame.shape[0]
+
+
+class SyntheticSource:
+    """Generated expression videos (`synthetic.ExpressionVideo`s) played back to back, as a camera sees them.
+
+    A camera frame reaches a program some time after the face was in it (exposure, read-out, the
+    USB transfer, the driver's buffer: 50-100 ms for common webcams). Synthetic landmarks skip
+    the camera and MediaPipe, so that delay is added here: at time t the loop gets the newest
+    frame captured by t - latency_s.
+    """
+
+    def __init__(self, videos: list, latency_s: float = 0.067):
+        if not videos:
+            raise MirrorfaceError("a synthetic source needs at least one video")
+        if latency_s < 0:
+            raise MirrorfaceError(f"the camera latency cannot be negative, got {latency_s}")
+        self.videos, self.latency_s = videos, latency_s
+        lengths = [len(v.landmarks) / v.fps for v in videos]
+        self.starts = np.concatenate([[0.0], np.cumsum(lengths)]).tolist()  # clip i plays from starts[i]
+        self.duration = self.starts[-1]
+
+    def read(self, t: float) -> Observation:
+        captured = max(0.0, t - self.latency_s)
+        clip = min(bisect.bisect_right(self.starts, captured) - 1, len(self.videos) - 1)
+        video = self.videos[clip]
+        frame = min(int((captured - self.starts[clip]) * video.fps + 1e-9), len(video.landmarks) - 1)
+        return Observation(video.landmarks[frame], clip)
+
+    def close(self) -> None:
+        pass
+
+
+class VideoSource:
+    """A video file, played in loop time: at time t, the frame shown at t goes through MediaPipe."""
+
+    def __init__(self, path: Path | str):
+        import av
+
+        from mirrorface.data.video import count_frames, read_frames
+        from mirrorface.perception.landmarks import FaceMeshDetector
+
+        path = Path(path)
+        if not path.is_file():
+            raise MirrorfaceError(f"{path}: no such video")
+        try:
+            with av.open(str(path)) as container:
+                self.fps = float(container.streams.video[0].average_rate or 30)
+        except (av.error.FFmpegError, IndexError) as exc:
+            raise MirrorfaceError(f"{path}: not a readable video ({exc})") from None
+        n = count_frames(path)
+        if n < 1:
+            raise MirrorfaceError(f"{path}: the video has no frames")
+        self.duration = n / self.fps
+        self._frames = read_frames(path)
+        self._index, self._frame = -1, None
+        self._detect = FaceMeshDetector(video=True)
+
+    def read(self, t: float) -> Observation:
+        wanted = int(t * self.fps + 1e-9)
+        while self._index < wanted:
+            frame = next(self._frames, None)
+            if frame is None:
+                break
+            self._frame, self._index = frame, self._index + 1
+        mesh = None if self._frame is None else self._detect(self._frame)
+        return Observation(None if mesh is None else subset(mesh, aspect=_aspect(self._frame)), 0)
+
+    def close(self) -> None:
+        self._detect.close()
+
+
+class CameraSource:
+    """An OpenCV camera (`webcam:0`): every read grabs the newest frame."""
+
+    def __init__(self, device: int | str, width: int = 640, height: int = 480):
+        import cv2
+
+        from mirrorface.perception.landmarks import FaceMeshDetector
+
+        self._cv2 = cv2
+        self._capture = cv2.VideoCapture(device)
+        if not self._capture.isOpened():
+            raise DeviceError(f"cannot open camera {device!r}")
+        self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        self.duration = float("inf")
+        self._detect = FaceMeshDetector(video=True)
+
+    def read(self, t: float) -> Observation:
+        ok, bgr = self._capture.read()
+        if not ok:
+            raise DeviceError("the camera stopped delivering frames")
+        mesh = self._detect(self._cv2.cvtColor(bgr, self._cv2.COLOR_BGR2RGB))
+        return Observation(None if mesh is None else subset(mesh, aspect=_aspect(bgr)), 0)
+
+    def close(self) -> None:
+        self._capture.release()
+        self._detect.close()
+
+
+def open_source(spec: str, *, participants: int = 3, seed: int = 0):
+    """`synthetic`, `webcam:N` or a video path -> a source."""
+    if spec == "synthetic":
+        from mirrorface.coexpression.synthetic import generate
+
+        return SyntheticSource(generate(participants, 4, seed=seed))
+    if spec.startswith("webcam:"):
+        device = spec.removeprefix("webcam:")
+        return CameraSource(int(device) if device.isdigit() else device)
+    return VideoSource(spec)

@@ -1,0 +1,83 @@
+"""How early the robot's face gets there: robot against human timing, one expression at a time.
+
+Progress towards an expression is measured the same way for the person and for the robot: the
+displacement from where the face started, projected on the displacement of the finished
+expression, so that 0 is the start and 1 the expression (jitter across it does not count).
+- person: landmarks from their resting face (the first 5 frames) towards the apex frame (the
+  generator's apex, exact);
+- robot: measured actuator positions (expression commands) from where the robot was early in the
+  clip, before anything happened, towards its mean position over the half second after the apex.
+An event's time is when progress first reaches 80%. A robot whose expression moves it less than
+`MIN_DISPLACEMENT` (L1 over the normalized expression commands) made none: its time is NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mirrorface.coexpression.loop import Tick
+from mirrorface.coexpression.selfmodel import CommandSet
+from mirrorface.coexpression.sources import SyntheticSource
+
+FRACTION = 0.8
+BASELINE_S = (0.2, 0.4)  # clip time over which the robot's starting pose is averaged (the person still rests)
+HOLD_S = 0.5  # the robot's expression: its mean pose over this long after the apex
+MIN_DISPLACEMENT = 0.1
+
+
+def progress(values: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """(T, ...) values -> (T,) fraction of the way from `start` to `end`, projected on that direction."""
+    direction = (end - start).ravel()
+    return (values - start).reshape(len(values), -1) @ direction / max(float(direction @ direction), 1e-12)
+
+
+def _first(times: np.ndarray, reached: np.ndarray) -> float:
+    return float(times[np.argmax(reached)]) if reached.any() else float("nan")
+
+
+def clip_progress(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float, clip: int,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """(person's times, their progress, robot's times, its progress or None if it made no expression)."""
+    video = source.videos[clip]
+    apex = video.apex_frame / video.fps
+    human = progress(video.landmarks, video.landmarks[:5].mean(0), video.landmarks[video.apex_frame])
+    mine = [t for t in ticks if t.clip == clip]
+    times = np.array([t.time for t in mine]) - source.starts[clip] + period  # positions are read after a tick
+    pose = outputs.from_face(np.array([t.positions for t in mine]))
+    start = pose[(times >= BASELINE_S[0]) & (times <= BASELINE_S[1])].mean(0)
+    held = (times >= apex) & (times <= apex + HOLD_S)
+    if not held.any() or np.abs(pose[held].mean(0) - start).sum() < MIN_DISPLACEMENT:
+        return np.arange(len(human)) / video.fps, human, times, None
+    return np.arange(len(human)) / video.fps, human, times, progress(pose, start, pose[held].mean(0))
+
+
+def event_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float) -> list[dict]:
+    """One row per video the loop saw to its end: apex, the person's and the robot's 80% times and the detection
+    (s from the video's start)."""
+    rows = []
+    for clip, video in enumerate(source.videos):
+        if not ticks or ticks[-1].time < source.starts[clip + 1] - 2 * period:
+            continue  # the loop stopped before this video was over
+        frames, human, times, robot = clip_progress(ticks, source, outputs, period, clip)
+        after = times > BASELINE_S[1]
+        detected = [t.activation.time for t in ticks if t.clip == clip and t.activation is not None]
+        rows.append({"video": video.video_id, "participant": video.participant, "expression": video.expression,
+                     "apex_s": video.apex_frame / video.fps, "human_80_s": _first(frames, human >= FRACTION),
+                     "robot_80_s": float("nan") if robot is None else _first(times[after], robot[after] >= FRACTION),
+                     "detected_s": detected[0] - source.starts[clip] if detected else float("nan")})
+    return rows
+
+
+def summarize(rows: list[dict]) -> dict:
+    """Share of events where the robot got there before the apex, or after the person; median leads (s)."""
+    robot, apex, human = (np.array([r[k] for r in rows], float) for k in ("robot_80_s", "apex_s", "human_80_s"))
+    reached = np.isfinite(robot)
+    some = reached.any()
+    return {
+        "events": len(rows),
+        "reached": int(reached.sum()),
+        "before_apex": float(np.mean(reached & (robot < apex))) if rows else float("nan"),
+        "after_human": float(np.mean(~reached | (robot > human))) if rows else float("nan"),
+        "median_lead_s": float(np.median((apex - robot)[reached])) if some else float("nan"),
+        "median_lag_vs_human_s": float(np.median((robot - human)[reached])) if some else float("nan"),
+    }

@@ -1,0 +1,156 @@
+"""The coexpression loop keeps its deadline and its safety layer, and coexpresses ahead of mimicry."""
+
+import numpy as np
+import pytest
+
+from mirrorface.coexpression.loop import CoexpressionLoop, LoopConfig, loop_rate
+from mirrorface.coexpression.normalize import RobotRange
+from mirrorface.coexpression.selfmodel import CommandSet
+from mirrorface.coexpression.sources import Observation
+from mirrorface.errors import MirrorfaceError
+from mirrorface.hardware.sim import SimFace
+
+REST = np.random.default_rng(0).random((113, 2))
+FIELD = np.random.default_rng(1).normal(size=(113, 2))
+FIELD /= np.linalg.norm(FIELD)
+ROBOT = RobotRange(REST, REST - 0.2, REST + 0.2)
+
+
+class Smile:
+    """A person at rest for 1 s, then smiling (a minimum-jerk rise of size 0.1 over 0.8 s), or gone."""
+
+    duration = 3.0
+
+    def __init__(self, gone=()):
+        self.gone = gone
+
+    def level(self, t):
+        x = np.clip((t - 1.0) / 0.8, 0, 1)
+        return 0.1 * x**3 * (10 - 15 * x + 6 * x**2)
+
+    def read(self, t):
+        if any(a <= t < b for a, b in self.gone):
+            return Observation(None, 0)
+        return Observation(REST + self.level(t) * FIELD, 0)
+
+
+def smile_amount(landmarks):
+    """The fake inverse model: corner_y rises with the smile, everything else stays calm."""
+    values = np.array([0.4, 0.4, 0.7, 0.3, 0.45, 0.45, 0.5, 0.5, 0.5, 0.5, 0.05])
+    values[9] = 0.5 + 4.0 * float(np.sum((landmarks - REST) * FIELD))
+    return values
+
+
+def full_smile(frames):
+    """The fake predictive model: it knows where the smile is going."""
+    return REST + 0.1 * FIELD
+
+
+@pytest.fixture
+def face(emo26):
+    with SimFace(emo26, seed=0) as face:
+        yield face
+
+
+def make_loop(face, mode="coexpress", predict=full_smile, inverse=smile_amount, clock=None, **config):
+    kwargs = {} if clock is None else {"clock": clock}
+    return CoexpressionLoop(face, predict, inverse, ROBOT, CommandSet.of(face.spec),
+                            LoopConfig(mode=mode, k=1.0, **config), **kwargs)
+
+
+class FakeClock:
+    """Wall-clock seconds that pass only when a test says so."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_every_tick_goes_through_face_send(face, monkeypatch):
+    sent = []
+    original = face.send
+    monkeypatch.setattr(face, "send", lambda c: sent.append(c) or original(c))
+    ticks = make_loop(face).run(Smile())
+    assert len(ticks) == 75 and len(sent) == 75
+    assert [t.time for t in ticks[:3]] == [0.0, 0.04, 0.08]
+
+
+def test_a_missed_deadline_sends_the_neutral_pose(face, emo26):
+    clock = FakeClock()
+
+    def slow_prediction(frames):
+        clock.now += 0.5  # longer than emo26's 0.2 s safety deadline
+        return full_smile(frames)
+
+    ticks = make_loop(face, predict=slow_prediction, clock=clock).run(Smile())
+    missed = [t for t in ticks if t.missed]
+    assert len(missed) == 1 and missed[0].activation is not None
+    corner = emo26.index_of("corner_left_y")
+    before = ticks[ticks.index(missed[0]) - 1]
+    assert abs(missed[0].sent[corner] - emo26.neutral[corner]) <= abs(before.sent[corner] - emo26.neutral[corner])
+    assert loop_rate(ticks)["missed_deadline"] == 1
+
+
+def test_a_fast_loop_misses_nothing_and_smiles(face, emo26):
+    ticks = make_loop(face, clock=FakeClock()).run(Smile())  # work that takes no time at all
+    assert loop_rate(ticks)["missed_deadline"] == 0
+    assert ticks[-1].positions[emo26.index_of("corner_left_y")] > 0.8
+
+
+def test_nan_commands_are_refused_by_the_safety_layer(face, emo26):
+    loop = make_loop(face, mode="mimic", inverse=lambda landmarks: np.full(11, np.nan))
+    ticks = loop.run(Smile(), seconds=1.0)
+    assert face.last_report.rejected
+    assert all(np.all(np.isfinite(t.sent)) for t in ticks)
+
+
+def test_unsafe_commands_are_pulled_back_into_the_safe_set(face, emo26):
+    def tear_the_skin(landmarks):
+        values = smile_amount(landmarks)
+        values[8], values[10] = 1.0, 1.0  # corners fully back with the jaw wide open
+        return values
+
+    ticks = make_loop(face, mode="mimic", inverse=tear_the_skin).run(Smile(), seconds=1.0)
+    assert "corner_overstretch" in face.last_report.rules
+    assert all(face.safety.is_safe(t.sent) for t in ticks)
+
+
+def test_a_lost_face_holds_still_then_goes_neutral(face, emo26):
+    corner = emo26.index_of("corner_left_y")
+    ticks = make_loop(face, mode="mimic").run(Smile(gone=[(2.4, 3.0)]))
+    at = {round(t.time, 2): t for t in ticks}
+    assert at[2.44].sent[corner] == pytest.approx(at[2.36].sent[corner])  # gone for 0.08 s: hold
+    assert at[2.96].sent[corner] < at[2.36].sent[corner] - 0.2  # gone past the deadline: back to neutral
+
+
+def test_coexpression_gets_there_before_mimicry(face, emo26):
+    corner = emo26.index_of("corner_left_y")
+
+    def time_to_80_percent(mode):
+        with SimFace(emo26, seed=0) as robot:
+            ticks = make_loop(robot, mode=mode).run(Smile())
+        height = np.array([t.positions[corner] for t in ticks]) - emo26.neutral[corner]
+        return ticks[int(np.argmax(height >= 0.8 * height.max()))].time
+
+    coexpress, mimic = time_to_80_percent("coexpress"), time_to_80_percent("mimic")
+    # The person is 80% there at 1.54 s and done at 1.8 s; mimicry cannot be ahead of them.
+    assert mimic >= 1.54
+    assert coexpress < mimic - 0.2
+
+
+def test_bad_configs_are_one_clear_error():
+    with pytest.raises(MirrorfaceError, match="mode"):
+        LoopConfig(mode="wiggle")
+    with pytest.raises(MirrorfaceError, match="rate"):
+        LoopConfig(rate_hz=0)
+
+
+def test_a_realtime_loop_is_paced_by_the_wall_clock(face):
+    import time
+
+    started = time.perf_counter()
+    ticks = make_loop(face, realtime=True).run(Smile(), seconds=1.0)
+    assert len(ticks) == 25
+    assert time.perf_counter() - started >= 0.96  # the 25th tick ends no earlier than 1 s after the first began

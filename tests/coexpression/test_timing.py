@@ -1,0 +1,72 @@
+"""Robot-against-person timing on a constructed expression and constructed robot ticks."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from mirrorface.coexpression.loop import Tick
+from mirrorface.coexpression.selfmodel import CommandSet
+from mirrorface.coexpression.sources import SyntheticSource
+from mirrorface.coexpression.timing import event_timings, progress, summarize
+
+PERIOD = 0.04
+
+
+def video(name="p000-v00"):
+    """3 s at 30 fps: rest until 1 s, a linear rise to the apex at 2 s, then held."""
+    t = np.arange(90) / 30
+    level = np.clip(t - 1.0, 0, 1)
+    rest = np.random.default_rng(0).random((113, 2))
+    field = np.random.default_rng(1).normal(size=(113, 2))
+    return SimpleNamespace(video_id=name, participant="p000", expression="smile", fps=30.0, apex_frame=60,
+                           landmarks=(rest + 0.05 * level[:, None, None] * field).astype(np.float32))
+
+
+def robot_ticks(spec, jump_at, clips=1):
+    """The robot rests, then jumps to a smile at `jump_at` seconds into each clip."""
+    smile = spec.neutral.copy()
+    smile[[spec.index_of("corner_left_y"), spec.index_of("corner_right_y")]] = 0.9
+    ticks = []
+    for clip in range(clips):
+        for k in range(75):
+            t = k * PERIOD
+            positions = smile if t >= jump_at else spec.neutral
+            ticks.append(Tick(clip * 3.0 + t, clip, None, "armed", positions, positions, 0.001, False))
+    return ticks
+
+
+def test_person_and_robot_times(emo26):
+    source = SyntheticSource([video()], latency_s=0.0)
+    [row] = event_timings(robot_ticks(emo26, jump_at=1.2), source, CommandSet.of(emo26), PERIOD)
+    assert row["apex_s"] == 2.0
+    assert row["human_80_s"] == pytest.approx(1.8)
+    assert row["robot_80_s"] == pytest.approx(1.2 + PERIOD)  # positions are read at the end of the tick
+    summary = summarize([row])
+    assert summary["before_apex"] == 1.0 and summary["after_human"] == 0.0
+    assert summary["median_lead_s"] == pytest.approx(2.0 - 1.24)
+
+
+def test_a_robot_that_never_moves_never_gets_there(emo26):
+    source = SyntheticSource([video()], latency_s=0.0)
+    [row] = event_timings(robot_ticks(emo26, jump_at=99.0), source, CommandSet.of(emo26), PERIOD)
+    assert np.isnan(row["robot_80_s"])
+    assert summarize([row])["before_apex"] == 0.0 and summarize([row])["after_human"] == 1.0
+
+
+def test_a_video_the_loop_did_not_finish_is_left_out(emo26):
+    source = SyntheticSource([video("a"), video("b")], latency_s=0.0)
+    rows = event_timings(robot_ticks(emo26, jump_at=1.2, clips=1), source, CommandSet.of(emo26), PERIOD)
+    assert [r["video"] for r in rows] == ["a"]
+
+
+def test_progress_projects_on_the_direction_of_the_expression():
+    start, end = np.zeros(2), np.array([2.0, 0.0])
+    values = np.array([[1.0, 5.0], [2.0, -3.0], [0.0, 0.0]])
+    np.testing.assert_allclose(progress(values, start, end), [0.5, 1.0, 0.0])
+
+
+def test_the_source_delays_frames_by_its_latency():
+    source = SyntheticSource([video()], latency_s=0.1)
+    np.testing.assert_array_equal(source.read(1.5).landmarks, video().landmarks[42])  # captured at 1.4 s
+    np.testing.assert_array_equal(source.read(0.05).landmarks, video().landmarks[0])
