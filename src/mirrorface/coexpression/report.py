@@ -42,7 +42,7 @@ from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.sim import SimFace
 
 JOINT_FRAMES = 500  # still frames of the face moving both halves at once: a test set no join saw
-CALIBRATION = pred.Population(10, 22, pred.TRAIN_SEED)  # the first 10 of the predictive model's training people
+CALIBRATION = pred.Population(30, 22, pred.TRAIN_SEED)  # the first 30 of the predictive model's training people
 PERIOD = 1.0 / LoopConfig().rate_hz
 # Table 1 of the paper (accuracy 0.722, PPV 0.805, FOR 0.462, FPR 0.446, 2354 pairs) solves to
 # TP 1306, FP 316, FN 338, TN 393: 70% of its (video, command) pairs were activated. PPV depends
