@@ -50,22 +50,16 @@ def audio(
 
     if steps is not None and steps < 1:
         raise MirrorfaceError(f"--steps must be positive, got {steps}")
-    if (out / "model.safetensors").exists() and not (resume or force):
-        raise MirrorfaceError(f"{out} already holds a model: pass --resume to continue it or --force to replace it")
+    _check_out(out, resume, force)
     settings = {**(QUICK if quick else {}), "seed": seed}
     if steps is not None:
         settings["steps"] = steps
     config = TrainConfig(**settings)
     model_config = Audio2ArticConfig(**(QUICK_MODEL if quick else {}))
-    columns = (TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
-               TimeRemainingColumn())
-    with Progress(*columns, disable=quiet, transient=True) as bar:
-        task = bar.add_task("train", total=config.steps, loss="-")
-
-        def progress(step: int, total: int, loss: float) -> None:
-            bar.update(task, completed=step, total=total, loss=f"{loss:.4f}")
-
-        result = train_audio_model(out, config, model_config, resume=resume, progress=progress)
+    bar, progress = _stage_bar(quiet)
+    with bar:
+        result = train_audio_model(out, config, model_config, resume=resume,
+                                   progress=lambda step, total, loss: progress("training", step, total, loss))
     typer.echo(f"{out}: step {result['step']}, {result['parameters']} parameters, "
                f"{result['seconds']:.0f} s", err=True)
     if not quick:  # held-out scores: every language, unseen sentences and an unseen voice
