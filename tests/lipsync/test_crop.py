@@ -43,3 +43,12 @@ def test_crop_needs_a_face():
 def test_to_tensor_is_channels_first_unit_range():
     t = to_tensor(np.full((2, 4, 4, 3), 255, np.uint8))
     assert t.shape == (2, 3, 4, 4) and float(t.max()) == 1.0
+
+
+def test_a_crop_inside_the_frame_is_a_render_window_and_its_resize_matches():
+    frame = np.random.default_rng(0).integers(0, 256, (100, 100, 3), dtype=np.uint8)
+    crop = MouthCrop(30, 40, 50, 16)
+    x, y, w, h = crop.window(100, 100)
+    assert np.array_equal(crop.resize(frame[y : y + h, x : x + w]), crop(frame))
+    assert MouthCrop(-10, 30, 40, 8).window(100, 100) is None  # past the border: crop full frames instead
+    assert MouthCrop(70, 70, 40, 8).window(100, 100) is None

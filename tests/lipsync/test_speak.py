@@ -1,11 +1,16 @@
+import shutil
+
 import numpy as np
 import pytest
+import torch
 
 from mirrorface.articulation.sources import from_text
 from mirrorface.errors import MirrorfaceError
 from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync.execute import execute
 from mirrorface.lipsync.speak import LipSyncModels, StreamingFAT, plan_speech, stream_commands
+from mirrorface.models.fat import FAT, FATConfig
+from mirrorface.training.checkpoint import load_model, save_model
 
 
 def test_plan_speech_gives_one_command_per_camera_frame(quick_models, lips10):
@@ -19,12 +24,32 @@ def test_plan_speech_gives_one_command_per_camera_frame(quick_models, lips10):
 def test_streaming_feeds_on_its_own_commands(quick_models, lips10):
     models = LipSyncModels.load(lips10, quick_models)
     latents = np.random.default_rng(0).normal(size=(5, models.vae.config.latent)).astype(np.float32)
-    streamed = np.stack(list(stream_commands(models.fat, latents, lips10.neutral)))
+    streamed = np.stack(list(stream_commands(StreamingFAT(models.fat, lips10.neutral), latents)))
     stream = StreamingFAT(models.fat, lips10.neutral)
     first = stream.step(latents[:2])
     second = stream.step(latents[1:3])
     assert np.allclose(streamed[0], first) and np.allclose(streamed[1], second)
     assert np.allclose(stream.history[0, -1].numpy(), second)  # the history is the model's own output
+
+
+def test_the_trained_folder_streams_on_its_onnx_graph_with_the_same_commands(quick_models, lips10, tmp_path):
+    models = LipSyncModels.load(lips10, quick_models)
+    assert models.fat_onnx == quick_models / "fat" / "fat.onnx"  # `train fat` wrote it from these weights
+    latents = np.random.default_rng(1).normal(size=(12, models.vae.config.latent)).astype(np.float32)
+    onnx = np.stack(list(stream_commands(models.stream(lips10.neutral), latents)))
+    eager = np.stack(list(stream_commands(StreamingFAT(models.fat, lips10.neutral), latents)))
+    assert np.abs(onnx - eager).max() < 1e-5
+
+
+def test_a_stale_onnx_graph_is_not_used(quick_models, lips10, tmp_path):
+    folder = tmp_path / "models"
+    shutil.copytree(quick_models, folder)
+    fat = load_model(FAT, FATConfig, folder / "fat")
+    with torch.no_grad():
+        fat.head.bias.add_(0.1)  # retrained weights, the old graph left beside them
+    save_model(fat, folder / "fat")
+    assert LipSyncModels.load(lips10, folder).fat_onnx is None
+    assert isinstance(LipSyncModels.load(lips10, folder).stream(lips10.neutral), StreamingFAT)
 
 
 def test_missing_models_are_one_clear_error(lips10, tmp_path):

@@ -57,3 +57,5 @@ def test_frames_are_the_same_on_one_process_or_several(lips10):
     assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
     other_seed = next(speaking_frames(SimFace(lips10, seed=4), track, workers=1))
     assert not np.array_equal(one[0], other_seed)
+    window = list(speaking_frames(SimFace(lips10, seed=3), track, workers=2, window=(91, 162, 75, 75)))
+    assert all(np.array_equal(a[162:237, 91:166], b) for a, b in zip(one, window, strict=True))

@@ -4,8 +4,13 @@
     fat.onnx           actions (B, history, n), latents (B, horizon, latent) -> commands (B, horizon, n)
 
 B is a dynamic axis. Each file carries its model's config as JSON in the metadata property
-`mirrorface.config` (a runtime needs the VAE's crop placement and the FAT's shapes), and the
-face's name in `mirrorface.face`. The FAT's latent normaliser is baked into its graph.
+`mirrorface.config` (a runtime needs the VAE's crop placement and the FAT's shapes), the face's
+name in `mirrorface.face` and a digest of the weights it was exported from in
+`mirrorface.weights`. The FAT's latent normaliser is baked into its graph.
+
+`mirrorface train fat` also writes `fat.onnx` into the FAT's checkpoint folder: `say` streams on
+it with onnxruntime (several times faster per step than eager PyTorch) when its digest matches
+the folder's weights, and on PyTorch otherwise.
 
 We use torch.onnx's torch.export-based exporter (`dynamo=True`, the default since PyTorch 2.9;
 the TorchScript one is deprecated). It exports in seconds, not milliseconds, and writes progress
@@ -20,6 +25,7 @@ thread runs the same graph several times faster (see benchmarks/lipsync.py).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import logging
@@ -37,6 +43,7 @@ from mirrorface.models.fat import FAT
 from mirrorface.models.vae import VAE
 
 OPSET = 18
+FAT_ONNX = "fat.onnx"  # the name of the FAT's graph inside its checkpoint folder
 
 
 class VAEEncoder(nn.Module):
@@ -75,6 +82,23 @@ def _quietly() -> Iterator[None]:
         logger.setLevel(level)
 
 
+def weights_digest(module: nn.Module) -> str:
+    """SHA-256 over a module's parameters and buffers (names, shapes, values)."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(module.state_dict().items()):
+        digest.update(f"{name}{tuple(tensor.shape)}".encode())
+        digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def exported_from(path: str | Path, module: nn.Module) -> bool:
+    """Whether the ONNX file at `path` was exported from `module`'s current weights."""
+    if not Path(path).is_file():
+        return False
+    meta = session(path).get_modelmeta().custom_metadata_map
+    return meta.get("mirrorface.weights") == weights_digest(module)
+
+
 def _export(module: nn.Module, example: tuple[torch.Tensor, ...], inputs: list[str], output: str, path: Path,
             metadata: dict[str, str]) -> Path:
     import onnx
@@ -96,7 +120,8 @@ def export_vae_encoder(vae: VAE, path: str | Path, face: str = "") -> Path:
     s = vae.config.image_size
     example = (torch.rand(2, 3, s, s),)
     return _export(VAEEncoder(vae), example, ["crops"], "mu", Path(path),
-                   {"mirrorface.config": json.dumps(asdict(vae.config)), "mirrorface.face": face})
+                   {"mirrorface.config": json.dumps(asdict(vae.config)), "mirrorface.face": face,
+                    "mirrorface.weights": weights_digest(vae)})
 
 
 def export_fat(fat: FAT, path: str | Path, face: str = "") -> Path:
@@ -104,7 +129,8 @@ def export_fat(fat: FAT, path: str | Path, face: str = "") -> Path:
     c = fat.config
     example = (torch.rand(2, c.history, c.n_actions), torch.randn(2, c.horizon, c.latent))
     return _export(FATCommands(fat), example, ["actions", "latents"], "commands", Path(path),
-                   {"mirrorface.config": json.dumps(asdict(c)), "mirrorface.face": face})
+                   {"mirrorface.config": json.dumps(asdict(c)), "mirrorface.face": face,
+                    "mirrorface.weights": weights_digest(fat)})
 
 
 def session(path: str | Path, threads: int = 1):
@@ -157,8 +183,9 @@ class OnnxStreamingFAT:
 
     def __init__(self, path: str | Path, start: np.ndarray):
         self.session = session(path)
-        history = self.session.get_inputs()[0].shape[1]  # the graph's fixed A_{t-2}, A_{t-1} axis
-        self.history = np.tile(np.asarray(start, np.float32), (history, 1))[None]  # (1, history, n)
+        actions, latents = self.session.get_inputs()
+        self.horizon = latents.shape[1]  # the graph's fixed L_t, L_{t+1} axis
+        self.history = np.tile(np.asarray(start, np.float32), (actions.shape[1], 1))[None]  # (1, history, n)
 
     def step(self, latents: np.ndarray) -> np.ndarray:
         """(horizon, latent) L_t, L_{t+1} -> A_t (n_actions,)."""

@@ -78,11 +78,11 @@ class SimFace(Face):
         return mouth_shape({**DRIVES, **self.drives(positions)})
 
     def render_mouth(self, mouth: MouthShape, positions: np.ndarray | None = None,
-                     frame_seed: int | None = None) -> np.ndarray:
+                     frame_seed: int | None = None, window: tuple[int, int, int, int] | None = None) -> np.ndarray:
         """The mouth-painting path: the face at `positions` (neutral by default) showing `mouth`.
 
         No actuator is involved: this is how speech targets (the paper's Wav2Lip frames) are
-        drawn on the robot's own face. `frame_seed`: see `Renderer.draw`.
+        drawn on the robot's own face. `frame_seed`, `window`: see `Renderer.draw`.
         """
         if positions is None:  # the common case (speech targets): the face at rest, computed once
             if self._rest_surface is None:
@@ -92,4 +92,4 @@ class SimFace(Face):
         else:
             surface = self.surface(positions)
         set_mouth(surface, mouth)
-        return self.renderer.draw(surface, frame_seed)
+        return self.renderer.draw(surface, frame_seed, window)

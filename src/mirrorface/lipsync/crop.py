@@ -35,8 +35,18 @@ class MouthCrop:
             batch = np.pad(batch, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="edge")
         x, y = self.x + pad, self.y + pad
         region = batch[:, y : y + self.size, x : x + self.size]
-        crops = np.stack([cv2.resize(r, (self.out, self.out), interpolation=cv2.INTER_AREA) for r in region])
-        return crops[0] if single else crops
+        return self.resize(region[0]) if single else self.resize(region)
+
+    def resize(self, region: np.ndarray) -> np.ndarray:
+        """The crop's own pixels, (size, size, 3) or (B, size, size, 3) uint8 -> (..., out, out, 3)."""
+        if region.ndim == 3:
+            return cv2.resize(region, (self.out, self.out), interpolation=cv2.INTER_AREA)
+        return np.stack([self.resize(r) for r in region])
+
+    def window(self, width: int, height: int) -> tuple[int, int, int, int] | None:
+        """The square as a render window (x, y, w, h) of a width x height frame; None if it reaches past it."""
+        inside = self.x >= 0 and self.y >= 0 and self.x + self.size <= width and self.y + self.size <= height
+        return (self.x, self.y, self.size, self.size) if inside else None
 
 
 def crop_from_landmarks(landmarks: np.ndarray, width: int, height: int, out: int, margin: float = 0.15) -> MouthCrop:

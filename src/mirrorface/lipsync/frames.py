@@ -9,6 +9,7 @@ the audio corpus's training split.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,12 +68,17 @@ def training_sentences(voicings: int, seed: int, sentences: int | None = None) -
     return out
 
 
+def speaking_crops(face: SimFace, track: Track, crop: MouthCrop) -> Iterator[np.ndarray]:
+    """The mouth crops of the track's speaking frames; only the crop's pixels are rendered."""
+    window = crop.window(face.spec.camera.width, face.spec.camera.height)
+    yield from speaking_frames(face, track, window=window, finish=crop if window is None else crop.resize)
+
+
 def synthesized(face: SimFace, crop: MouthCrop, utterances: list[Utterance]) -> list[Spoken]:
     """Paint each utterance's mouth on the face at the camera's rate and crop the frames."""
     fps = face.spec.camera.fps
     spoken = []
     for utt in utterances:
         track = track_of(utt, fps)
-        crops = np.stack([crop(f) for f in speaking_frames(face, track)])
-        spoken.append(Spoken(track, crops))
+        spoken.append(Spoken(track, np.stack(list(speaking_crops(face, track, crop)))))
     return spoken

@@ -22,12 +22,13 @@ import mirrorface
 from mirrorface.articulation.coarticulation import Track
 from mirrorface.articulation.sources import Utterance, track_of
 from mirrorface.errors import MirrorfaceError
+from mirrorface.export.onnx import FAT_ONNX, OnnxStreamingFAT, exported_from
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.sim import SimFace
+from mirrorface.lipsync.frames import speaking_crops
 from mirrorface.lipsync.latents import crop_of, encode_crops
 from mirrorface.models.fat import FAT, FATConfig
 from mirrorface.models.vae import VAE, VAEConfig
-from mirrorface.targets.frames import speaking_frames
 from mirrorface.training.checkpoint import load_model
 
 CHECKPOINTS = Path(mirrorface.__file__).parent / "checkpoints"
@@ -37,17 +38,27 @@ CHECKPOINTS = Path(mirrorface.__file__).parent / "checkpoints"
 class LipSyncModels:
     vae: VAE
     fat: FAT
+    fat_onnx: Path | None = None  # the FAT's own graph, streamed on onnxruntime when present
 
     @classmethod
     def load(cls, spec: FaceSpec, folder: str | Path | None = None) -> LipSyncModels:
-        """`folder`/vae and `folder`/fat (default: the models shipped for the face)."""
+        """`folder`/vae and `folder`/fat (default: the models shipped for the face).
+
+        A `fat.onnx` in the FAT's folder exported from its weights (`mirrorface train fat` writes
+        one) streams the commands on onnxruntime; without one, or a stale one, PyTorch does.
+        """
         folder = Path(folder) if folder is not None else CHECKPOINTS / spec.name
         vae = load_model(VAE, VAEConfig, folder / "vae", "VAE", "mirrorface train vae")
         fat = load_model(FAT, FATConfig, folder / "fat", "FAT", "mirrorface train fat")
         if fat.config.n_actions != spec.n:
             raise MirrorfaceError(f"the FAT in {folder / 'fat'} drives {fat.config.n_actions} actuators, "
                                   f"face {spec.name!r} has {spec.n}")
-        return cls(vae, fat)
+        graph = folder / "fat" / FAT_ONNX
+        return cls(vae, fat, graph if exported_from(graph, fat) else None)
+
+    def stream(self, start: np.ndarray) -> StreamingFAT | OnnxStreamingFAT:
+        """The FAT one frame at a time from the face at `start`, on the fastest runtime at hand."""
+        return StreamingFAT(self.fat, start) if self.fat_onnx is None else OnnxStreamingFAT(self.fat_onnx, start)
 
 
 class StreamingFAT:
@@ -55,6 +66,7 @@ class StreamingFAT:
 
     def __init__(self, fat: FAT, start: np.ndarray):
         self.fat = fat.eval()
+        self.horizon = fat.config.horizon
         self.history = torch.from_numpy(np.tile(start, (fat.config.history, 1)).astype(np.float32))[None]
 
     @torch.inference_mode()
@@ -84,10 +96,9 @@ def lead(x: np.ndarray, frames: int = 1) -> np.ndarray:
     return np.concatenate([x[frames:], np.repeat(x[-1:], min(frames, len(x)), axis=0)])[: len(x)]
 
 
-def stream_commands(fat: FAT, latents: np.ndarray, start: np.ndarray) -> Iterator[np.ndarray]:
+def stream_commands(stream: StreamingFAT | OnnxStreamingFAT, latents: np.ndarray) -> Iterator[np.ndarray]:
     """(F, latent) target latents -> F commands, one per frame, autoregressively."""
-    stream = StreamingFAT(fat, start)
-    horizon = fat.config.horizon
+    horizon = stream.horizon
     padded = np.concatenate([latents, np.repeat(latents[-1:], horizon - 1, axis=0)])
     for t in range(len(latents)):
         yield stream.step(padded[t : t + horizon])
@@ -104,10 +115,9 @@ class SpeechPlan:
 
 def target_latents(face: SimFace, track: Track, vae: VAE, chunk: int = 240) -> np.ndarray:
     """Render the target frames and encode their mouth crops, a chunk at a time (bounded memory)."""
-    crop = crop_of(vae)
     latents, crops = [], []
-    for frame in speaking_frames(face, track):
-        crops.append(crop(frame))
+    for crop in speaking_crops(face, track, crop_of(vae)):
+        crops.append(crop)
         if len(crops) == chunk:
             latents.append(encode_crops(vae, np.stack(crops)))
             crops = []
@@ -122,5 +132,5 @@ def plan_speech(utt: Utterance, face: SimFace, models: LipSyncModels) -> SpeechP
     if len(track) == 0:
         raise MirrorfaceError("the speech is too short to give a single frame")
     latents = target_latents(face, track, models.vae)
-    commands = np.stack(list(stream_commands(models.fat, lead(latents, models.fat.config.lead), face.spec.neutral)))
+    commands = np.stack(list(stream_commands(models.stream(face.spec.neutral), lead(latents, models.fat.config.lead))))
     return SpeechPlan(track, latents, commands)

@@ -18,12 +18,13 @@ import numpy as np
 import torch
 
 from mirrorface.data.dataset import Dataset
+from mirrorface.export.onnx import FAT_ONNX, export_fat
 from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync.execute import execute
 from mirrorface.lipsync.frames import babbling_episodes, synthesized, training_sentences
 from mirrorface.lipsync.latents import crop_of, encode_crops, encode_frames
 from mirrorface.lipsync.matching import Sequence, match_iterations
-from mirrorface.lipsync.speak import lead, stream_commands
+from mirrorface.lipsync.speak import StreamingFAT, lead, stream_commands
 from mirrorface.models.fat import FAT, FATConfig
 from mirrorface.models.vae import VAE
 from mirrorface.training.checkpoint import read_meta, save_model
@@ -116,7 +117,7 @@ def calibrate_lead(spec, fat: FAT, vae: VAE, targets: list[np.ndarray], leads: r
     for frames in leads:
         squared = []
         for target in targets:
-            commands = np.stack(list(stream_commands(fat, lead(target, frames), spec.neutral)))
+            commands = np.stack(list(stream_commands(StreamingFAT(fat, spec.neutral), lead(target, frames))))
             with SimFace(spec, seed=seed) as face:
                 seen = encode_frames(vae, execute(face, commands, spec.camera.fps).frames)
             squared.append(((seen - target) ** 2).mean(1))
@@ -151,4 +152,5 @@ def train_fat(vae: VAE, data: str | Path, out: str | Path, settings: FATTraining
     best, errors = calibrate_lead(spec, model, vae, spoken[: settings.calibration_utterances], seed=settings.seed)
     model.config = replace(model.config, lead=best)
     save_model(model, out, {**read_meta(out), "lead_errors": errors})
+    export_fat(model, out / FAT_ONNX, spec.name)  # the deployment graph `say` streams on (onnxruntime)
     return {**result, **info, "windows": len(a), "lead": best, "lead_errors": errors}

@@ -69,3 +69,27 @@ def test_mouth_painting_moves_the_lips_without_actuators(lips10):
     assert rest is not None and painted is not None
     assert gap(painted) * 256 > gap(rest) * 256 + 8
     assert len(lips) == 40
+
+
+@pytest.mark.parametrize("face", ["lips10", "emo26"])
+def test_a_window_is_that_part_of_the_frame(face, request):
+    spec = request.getfixturevalue(face)
+    sim = SimFace(spec, seed=2)
+    rng = np.random.default_rng(2)
+    poses = random_safe_poses(spec, 12, rng, list(range(spec.n)))  # neck turns and jaw drops included
+    for k, pose in enumerate(poses):
+        surface = sim.surface(pose)
+        frame = sim.renderer.draw(surface, frame_seed=k)
+        x, y = rng.integers(0, 230, 2)
+        w, h = rng.integers(1, 256 - max(x, y) + 1, 2)
+        for wx, wy, ww, wh in ((x, y, w, h), (91, 162, 75, 75), (0, 0, 256, 256), (0, 200, 256, 56)):
+            part = sim.renderer.draw(surface, frame_seed=k, window=(wx, wy, ww, wh))
+            diff = np.abs(part.astype(int) - frame[wy : wy + wh, wx : wx + ww]).max(-1)
+            # OpenCV's anti-aliasing of long edges clipped at the window may differ by a level or two
+            assert diff.max() <= 8 and (diff > 0).mean() < 0.002, (k, (wx, wy, ww, wh))
+
+
+def test_a_window_outside_the_frame_is_refused(lips10):
+    sim = SimFace(lips10)
+    with pytest.raises(ValueError, match="not inside"):
+        sim.renderer.draw(sim.surface(lips10.neutral), window=(200, 200, 75, 75))

@@ -7,6 +7,12 @@ ellipsoidal head, a per-frame light-level jitter and sensor noise. It is drawn w
 anti-aliased, sub-pixel polygon fill so that landmarks move smoothly with the skin, and it is
 fast (about 1 ms a frame at 256 x 256), because babbling renders tens of thousands of frames.
 Random effects come from a seeded generator: the same seed gives the same frames.
+
+A `window` renders one rectangle of the frame alone, what the full frame shows there, and skips
+the eyes and brows when they lie outside it: speech planning needs only the mouth crop its VAE
+reads, in about half the time of a whole frame. The pixels are the frame's own, except that
+OpenCV anti-aliases a long edge it clips at the window's border a level or two differently here
+and there (never in the lips10 mouth crop of a face at rest, which is what speech planning draws).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ NECK_PIVOT = np.array([0.0, 115.0, -35.0])
 CAMERA_DISTANCE = 520.0  # mm from the head origin to the pinhole
 FRAME_FILL = 0.80  # fraction of the frame height the head (hair to chin) spans
 HEAD_TOP, HEAD_BOTTOM = -118.0, 97.0
+WINDOW_MARGIN = 8  # pixels drawn beyond a window's edges
 
 HAIR = (58, 40, 30)
 BROW = (62, 44, 34)
@@ -89,6 +96,12 @@ _UPPER_TEETH = _box(-19.0, 19.0, 36.0, UPPER_TEETH_EDGE)
 _LOWER_TEETH = _box(-17.0, 17.0, UPPER_TEETH_EDGE + 0.5, 64.0)
 
 
+def _touches(img: np.ndarray, pts: np.ndarray, margin: float) -> bool:
+    """Whether the box around pixel points `pts`, grown by `margin`, overlaps the image."""
+    (x0, y0), (x1, y1) = pts.min(0) - margin, pts.max(0) + margin
+    return bool(x1 >= 0 and y1 >= 0 and x0 < img.shape[1] and y0 < img.shape[0])
+
+
 class Renderer:
     """Draws frames of the simulated face. Holds its own seeded noise generator."""
 
@@ -104,7 +117,7 @@ class Renderer:
         self.center = np.array([width / 2, height / 2 - self.focal * (HEAD_TOP + HEAD_BOTTOM)
                                 / 2 / (CAMERA_DISTANCE - 40.0)])
         self._outline, self._outline_jaw = _outline()
-        self._skull_cache: tuple[bytes, dict[str, np.ndarray]] = (b"", {})
+        self._skull_cache: tuple[bytes, dict[str, np.ndarray], dict[str, bool]] = (b"", {}, {})
         self._patches: dict[bytes, tuple] = {}
         self._shade_cache: tuple[bytes, np.ndarray] = (b"", np.empty(0))
         self._background = self._make_background()
@@ -118,15 +131,20 @@ class Renderer:
         roll, pitch, yaw = surface.neck_deg
         return rot_z(roll) @ rot_x(-pitch) @ rot_y(yaw)
 
-    def project(self, pts: np.ndarray, rot: np.ndarray) -> np.ndarray:
-        """Head-frame points (K, 3) -> pixel coordinates (K, 2) after the neck rotation."""
+    def project(self, pts: np.ndarray, rot: np.ndarray, origin: tuple[int, int] = (0, 0)) -> np.ndarray:
+        """Head-frame points (K, 3) -> pixel coordinates (K, 2) after the neck rotation.
+
+        `origin`: the pixel that becomes (0, 0), the top-left corner of a rendered window.
+        """
         p = (pts - NECK_PIVOT) @ rot.T + NECK_PIVOT
         depth = CAMERA_DISTANCE - p[:, 2]
-        return self.center + self.focal * p[:, :2] / depth[:, None]
+        # The origin comes off last, exactly (whole pixels): a window shows the frame's own pixels.
+        return self.center + self.focal * p[:, :2] / depth[:, None] - origin
 
-    def _project_all(self, named: dict[str, np.ndarray], rot: np.ndarray) -> dict[str, np.ndarray]:
+    def _project_all(self, named: dict[str, np.ndarray], rot: np.ndarray,
+                     origin: tuple[int, int]) -> dict[str, np.ndarray]:
         """Project several named point sets in one call (rendering is many small arrays)."""
-        flat = self.project(np.concatenate(list(named.values())), rot)
+        flat = self.project(np.concatenate(list(named.values())), rot, origin)
         bounds = np.cumsum([0] + [len(v) for v in named.values()])
         return {k: flat[a:b] for k, a, b in zip(named, bounds[:-1], bounds[1:], strict=True)}
 
@@ -181,12 +199,13 @@ class Renderer:
         The painted patch does not depend on the image under it, so with a `key` (eyes that have
         not moved, say) it is reused from the last frames.
         """
+        key = None if key is None else key + bytes(str(img.shape), "ascii")  # a window clips its patches
         cached = self._patches.get(key) if key is not None else None
         if cached is None:
             x0, y0 = np.floor(region.min(0)).astype(int) - 1
             x1, y1 = np.ceil(region.max(0)).astype(int) + 2
             x0, y0 = max(x0, 0), max(y0, 0)
-            x1, y1 = min(x1, self.width), min(y1, self.height)
+            x1, y1 = min(x1, img.shape[1]), min(y1, img.shape[0])
             if x1 - x0 < 2 or y1 - y0 < 2:
                 return
             patch = np.empty((y1 - y0, x1 - x0, 3), np.uint8)
@@ -204,60 +223,74 @@ class Renderer:
         roi = img[y0:y1, x0:x1]
         roi[:] = (painted + roi * keep).astype(np.uint8)
 
-    def draw(self, surface: FaceSurface, frame_seed: int | None = None) -> np.ndarray:
-        """Render one RGB frame (H, W, 3) uint8.
+    def draw(self, surface: FaceSurface, frame_seed: int | None = None,
+             window: tuple[int, int, int, int] | None = None) -> np.ndarray:
+        """Render one RGB frame (H, W, 3) uint8, or with `window` (x, y, w, h) its (h, w, 3) part.
 
         Light jitter and noise come from the renderer's own generator, one frame after another;
         with `frame_seed` they come from (seed, frame_seed) instead, so frame k of a video is the
         same whichever process renders it.
         """
+        x, y, w, h = window or (0, 0, self.width, self.height)
+        if x < 0 or y < 0 or w < 1 or h < 1 or x + w > self.width or y + h > self.height:
+            raise ValueError(f"window {window} is not inside the {self.width} x {self.height} frame")
+        # OpenCV anti-aliases differently near an image's border: draw a few pixels more, then cut.
+        x0, y0 = max(x - WINDOW_MARGIN, 0), max(y - WINDOW_MARGIN, 0)
+        x1, y1 = min(x + w + WINDOW_MARGIN, self.width), min(y + h + WINDOW_MARGIN, self.height)
+        origin = (x0, y0)
         rot = self._pose(surface)
-        pts = self._project_all(surface.points, rot)
-        fixed = self._project_all(self._fixed(surface), rot)
+        pts = self._project_all(surface.points, rot, origin)
+        fixed = self._project_all(self._fixed(surface), rot, origin)
         px = self.focal / (CAMERA_DISTANCE - 40.0)  # pixels per mm near the face
-        img = self._background.copy()
+        img = self._background[y0:y1, x0:x1].copy()
 
-        silhouette = self._draw_head(img, rot, fixed, px)
+        silhouette = self._draw_head(img, rot, fixed, px, origin)
         for side in ("left", "right"):
-            self._draw_eye(img, pts, surface, rot, side, px)
-            self._poly(img, pts[f"brow_{side}"], BROW, closed=False, thickness=max(1, round(3.6 * px)))
-        self._draw_nose(img, rot, px)
+            brow = pts[f"brow_{side}"]
+            if _touches(img, np.vstack([brow, pts[f"eye_{side}_lower"]]), margin=4 * px):
+                self._draw_eye(img, pts, surface, rot, side, px, origin)
+                self._poly(img, brow, BROW, closed=False, thickness=max(1, round(3.6 * px)))
+        self._draw_nose(img, rot, px, origin)
         self._draw_mouth(img, pts, fixed, px)
         rng = self.rng if frame_seed is None else np.random.default_rng([self.seed, frame_seed])
-        return self._camera(img, rot, silhouette, rng)
+        return self._camera(img, rot, silhouette, rng, origin)[y - y0 : y - y0 + h, x - x0 : x - x0 + w]
 
-    def _skull(self, rot) -> dict[str, np.ndarray]:
-        """Parts fixed to the skull, projected for a neck pose (cached: poses repeat)."""
-        key = rot.tobytes()
+    def _skull(self, rot, origin, img, px) -> tuple[dict[str, np.ndarray], dict[str, bool]]:
+        """Parts fixed to the skull projected for a neck pose, and which of them touch the image
+        (cached: poses repeat)."""
+        key = rot.tobytes() + bytes(str((origin, img.shape)), "ascii")
         if self._skull_cache[0] != key:
-            self._skull_cache = (key, {name: self.project(pts, rot) for name, pts in _SKULL.items()})
-        return self._skull_cache[1]
+            parts = {name: self.project(pts, rot, origin) for name, pts in _SKULL.items()}
+            seen = {name: _touches(img, pts, margin=20 * px) for name, pts in parts.items()}  # ears: 19 mm
+            self._skull_cache = (key, parts, seen)
+        return self._skull_cache[1], self._skull_cache[2]
 
-    def _draw_head(self, img, rot, fixed, px) -> np.ndarray:
+    def _draw_head(self, img, rot, fixed, px, origin) -> np.ndarray:
         """Neck, ears, skin and hair; returns the head's silhouette mask (shading applies there)."""
-        skull = self._skull(rot)
+        skull, seen = self._skull(rot, origin, img, px)
         silhouette = np.zeros(img.shape[:2], np.uint8)
         self._poly(img, skull["neck"], self.skin_dark)
         self._poly(silhouette, skull["neck"], 255)
-        for ear in skull["ears"]:
+        for ear in skull["ears"] if seen["ears"] else ():
             self._ellipse(img, ear, (8 * px, 19 * px), self.skin_dark)
             self._ellipse(silhouette, ear, (8 * px, 19 * px), 255)
         self._poly(img, fixed["outline"], self.skin)
         self._poly(silhouette, fixed["outline"], 255)
-        self._poly(img, skull["hair"], HAIR)
+        if seen["hair"]:
+            self._poly(img, skull["hair"], HAIR)
         return silhouette
 
-    def _draw_eye(self, img, pts, surface, rot, side, px):
+    def _draw_eye(self, img, pts, surface, rot, side, px, origin):
         upper, lower = pts[f"eye_{side}_upper"], pts[f"eye_{side}_lower"]
         crease = surface.points[f"eye_{side}_upper"].copy()
         crease[:, 1] -= 4.5
-        self._poly(img, self.project(crease, rot), self.skin_dark, closed=False, thickness=1)
+        self._poly(img, self.project(crease, rot, origin), self.skin_dark, closed=False, thickness=1)
         almond = np.vstack([upper, lower[::-1]])
         centre3 = surface.points[f"eye_{side}_upper"].mean(0)
         centre3[1] = (surface.points[f"eye_{side}_lower"][5, 1] + centre3[1]) / 2
         gaze = surface.gaze[side]
         iris3 = np.array([centre3[0] + gaze[0], -14.0 + gaze[1], centre3[2] + 3.0])
-        iris = self.project(iris3[None], rot)[0]
+        iris = self.project(iris3[None], rot, origin)[0]
 
         def paint(patch, offset):
             patch[:] = SCLERA
@@ -270,8 +303,10 @@ class Renderer:
         self._poly(img, upper, LASH, closed=False, thickness=max(1, round(1.4 * px)))
         self._poly(img, lower, self.skin_dark, closed=False, thickness=1)
 
-    def _draw_nose(self, img, rot, px):
-        skull = self._skull(rot)
+    def _draw_nose(self, img, rot, px, origin):
+        skull, seen = self._skull(rot, origin, img, px)
+        if not (seen["nose_sides"] or seen["nostrils"] or seen["nose_tip"]):
+            return
         for k, sign in enumerate((1.0, -1.0)):
             self._poly(img, skull["nose_sides"][4 * k : 4 * k + 4], self.skin_dark, closed=False,
                        thickness=max(1, round(1.2 * px)))
@@ -298,7 +333,7 @@ class Renderer:
         shine = lo * 0.35 + li * 0.65
         self._poly(img, shine[4:-4], (196, 112, 116), closed=False, thickness=1)
 
-    def _camera(self, img, rot, silhouette, rng):
+    def _camera(self, img, rot, silhouette, rng, origin):
         """Shading inside the head's silhouette, a light-level jitter and sensor noise.
 
         Done in 8/16-bit integer arithmetic (shading in 1/128 steps): it touches every pixel of
@@ -315,9 +350,10 @@ class Renderer:
                 shade = cv2.warpAffine(shade, affine, (self.width, self.height),
                                        borderMode=cv2.BORDER_CONSTANT, borderValue=1.0)
             self._shade_cache = (key, np.round(shade * 128).astype(np.uint8))
+        (x, y), (h, w) = origin, silhouette.shape
         shade = np.full(silhouette.shape, 128, np.uint8)
-        cv2.copyTo(self._shade_cache[1], silhouette, shade)  # shading only where the head is
+        cv2.copyTo(self._shade_cache[1][y : y + h, x : x + w], silhouette, shade)  # only where the head is
         gain = 1.0 + self.light_jitter * rng.standard_normal()
         lit = cv2.multiply(img, cv2.merge([shade, shade, shade]), scale=gain / 128, dtype=cv2.CV_16S)
-        lit = cv2.add(lit, self._noise[rng.integers(len(self._noise))])
+        lit = cv2.add(lit, self._noise[rng.integers(len(self._noise))][y : y + h, x : x + w])
         return cv2.convertScaleAbs(cv2.max(lit, 0))  # saturates at 255
