@@ -3,12 +3,14 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mirrorface.articulation.sources import from_text
 from mirrorface.errors import MirrorfaceError
 from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync.execute import execute
-from mirrorface.lipsync.speak import LipSyncModels, StreamingFAT, plan_speech, stream_commands
+from mirrorface.lipsync.speak import LipSyncModels, StreamingFAT, lead, plan_speech, stream_commands
 from mirrorface.models.fat import FAT, FATConfig
 from mirrorface.training.checkpoint import load_model, save_model
 
@@ -30,6 +32,17 @@ def test_streaming_feeds_on_its_own_commands(quick_models, lips10):
     second = stream.step(latents[1:3])
     assert np.allclose(streamed[0], first) and np.allclose(streamed[1], second)
     assert np.allclose(stream.history[0, -1].numpy(), second)  # the history is the model's own output
+
+
+@settings(max_examples=25, deadline=None)
+@given(frames=st.integers(1, 40), lead_frames=st.integers(0, 3), cuts=st.lists(st.integers(0, 40), max_size=5))
+def test_streaming_blocks_as_they_come_equals_streaming_the_led_whole(quick_models, lips10, frames, lead_frames, cuts):
+    models = LipSyncModels.load(lips10, quick_models)
+    latents = np.random.default_rng(frames).normal(size=(frames, models.vae.config.latent)).astype(np.float32)
+    whole = list(stream_commands(StreamingFAT(models.fat, lips10.neutral), lead(latents, lead_frames)))
+    blocks = np.split(latents, sorted(c for c in cuts if c < frames))
+    pieces = list(stream_commands(StreamingFAT(models.fat, lips10.neutral), iter(blocks), lead_frames))
+    assert len(pieces) == frames and np.allclose(np.stack(pieces), np.stack(whole), atol=1e-6)
 
 
 def test_the_trained_folder_streams_on_its_onnx_graph_with_the_same_commands(quick_models, lips10, tmp_path):

@@ -15,7 +15,6 @@ Welch's t-test compares the means, as in the paper; a paired t-test is reported 
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -29,6 +28,7 @@ from mirrorface.coexpression.peak import find_peak, model_input, sample_pairs, w
 from mirrorface.coexpression.synthetic import ExpressionVideo, generate, iter_generate
 from mirrorface.errors import MirrorfaceError
 from mirrorface.models.predictive import PredictiveConfig, PredictiveModel
+from mirrorface.models.threads import one_thread
 from mirrorface.training.checkpoint import load_model
 from mirrorface.training.loop import TrainConfig, fit
 
@@ -62,18 +62,6 @@ SHIPPED = replace(PAPER, lr=1e-3)
 QUICK = TrainConfig(steps=60, batch_size=32, lr=1e-3, warmup=5, save_every=60)
 QUICK_MODEL = PredictiveConfig(hidden=32)
 NORMALIZER_PAIRS = 20_000  # training pairs the model's input and output scales are fitted on
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    """Train on one thread: a model this small gains little from a second one, and on shared
-    cores the threads wait for each other (measured: 10 ms a step alone, 600 ms with two)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def training_windows(videos: Iterable[ExpressionVideo]) -> tuple[np.ndarray, np.ndarray, int]:
@@ -132,7 +120,7 @@ def train_predictive(out: str | Path | None, quick: bool = False, seed: int = 0,
         return torch.from_numpy(x), torch.from_numpy(y)
 
     meta = {"data": data, "evaluation": asdict(EVALUATION)}
-    with _one_thread():
+    with one_thread():
         result = fit(model, batch, settings, out, resume=resume, progress=progress, meta=meta)
     return {**result, "videos": len(around), "participants": participants, "model": model}
 

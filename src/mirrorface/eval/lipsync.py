@@ -124,7 +124,7 @@ def run_case(ctx: Context, label: str, utt: Utterance, methods: tuple[str, ...] 
     target_latents = {name: encode_frames(v, target_frames) for name, v in ctx.scorers.items()}
     fat_latents = encode_frames(ctx.models.vae, target_frames)
     fat = ctx.models.fat
-    ours = np.stack(list(stream_commands(ctx.models.stream(ctx.spec.neutral), lead(fat_latents, fat.config.lead))))
+    ours = np.stack(list(stream_commands(ctx.models.stream(ctx.spec.neutral), fat_latents, fat.config.lead)))
     case = Case(label, utt, track, target_frames if keep_frames else target_frames[:0], {}, {}, {}, {})
     for method in methods:
         commands = method_commands(ctx, method, utt, target_frames, ours)

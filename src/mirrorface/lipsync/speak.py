@@ -11,7 +11,7 @@ the package (`checkpoints/<face>/`), produced by `mirrorface train vae` and `mir
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync.frames import speaking_crops
 from mirrorface.lipsync.latents import crop_of, encode_crops
 from mirrorface.models.fat import FAT, FATConfig
+from mirrorface.models.threads import one_thread
 from mirrorface.models.vae import VAE, VAEConfig
 from mirrorface.training.checkpoint import load_model
 
@@ -72,14 +73,8 @@ class StreamingFAT:
     @torch.inference_mode()
     def step(self, latents: np.ndarray) -> np.ndarray:
         """(horizon, latent) L_t, L_{t+1} -> A_t (n_actions,)."""
-        # One step is ~100 tiny operators: a second intra-op thread only waits for the first, and
-        # on a busy 2-core machine that made steps 10-100x slower (benchmarks/lipsync.py).
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with one_thread():  # one step is ~100 tiny operators: a second thread only waits
             commands, _ = self.fat(self.history, torch.from_numpy(latents.astype(np.float32))[None])
-        finally:
-            torch.set_num_threads(threads)
         now = commands[:, :1]  # (1, 1, n)
         self.history = torch.cat([self.history[:, 1:], now], dim=1)
         return now[0, 0].numpy()
@@ -96,12 +91,28 @@ def lead(x: np.ndarray, frames: int = 1) -> np.ndarray:
     return np.concatenate([x[frames:], np.repeat(x[-1:], min(frames, len(x)), axis=0)])[: len(x)]
 
 
-def stream_commands(stream: StreamingFAT | OnnxStreamingFAT, latents: np.ndarray) -> Iterator[np.ndarray]:
-    """(F, latent) target latents -> F commands, one per frame, autoregressively."""
+def stream_commands(stream: StreamingFAT | OnnxStreamingFAT, latents: np.ndarray | Iterable[np.ndarray],
+                    frames: int = 0) -> Iterator[np.ndarray]:
+    """Target latents, (F, latent) or blocks of them as they come -> F commands, autoregressively.
+
+    Command t reads L_{t+frames} .. L_{t+frames+horizon-1} (`lead(latents, frames)`: past the end
+    the last latent repeats) and is computed as soon as those have arrived, so the FAT runs while
+    later target frames are still being rendered.
+    """
     horizon = stream.horizon
-    padded = np.concatenate([latents, np.repeat(latents[-1:], horizon - 1, axis=0)])
-    for t in range(len(latents)):
-        yield stream.step(padded[t : t + horizon])
+    ahead = frames + horizon - 1  # latents past L_t that command t reads
+    seen, t = None, 0
+    for block in [latents] if isinstance(latents, np.ndarray) else latents:
+        seen = block if seen is None else np.concatenate([seen, block])
+        while t + ahead < len(seen):
+            yield stream.step(seen[t + frames : t + frames + horizon])
+            t += 1
+    if seen is None:
+        return
+    padded = np.concatenate([seen, np.repeat(seen[-1:], ahead, axis=0)])
+    while t < len(seen):
+        yield stream.step(padded[t + frames : t + frames + horizon])
+        t += 1
 
 
 @dataclass
@@ -113,24 +124,34 @@ class SpeechPlan:
     commands: np.ndarray  # (F, n) the FAT's commands, command k sent at k / fps
 
 
-def target_latents(face: SimFace, track: Track, vae: VAE, chunk: int = 240) -> np.ndarray:
-    """Render the target frames and encode their mouth crops, a chunk at a time (bounded memory)."""
-    latents, crops = [], []
-    for crop in speaking_crops(face, track, crop_of(vae)):
+def target_latents(face: SimFace, track: Track, vae: VAE, chunk: int = 48) -> Iterator[np.ndarray]:
+    """Render the target frames and encode their mouth crops: blocks of latents, as they are ready."""
+    crops = []
+    for k, crop in enumerate(speaking_crops(face, track, crop_of(vae)), 1):
         crops.append(crop)
-        if len(crops) == chunk:
-            latents.append(encode_crops(vae, np.stack(crops)))
+        if len(crops) == chunk or k == len(track):
+            with one_thread():  # the other cores are rendering the next frames
+                block = encode_crops(vae, np.stack(crops))
             crops = []
-    if crops:
-        latents.append(encode_crops(vae, np.stack(crops)))
-    return np.concatenate(latents)
+            yield block
 
 
 def plan_speech(utt: Utterance, face: SimFace, models: LipSyncModels) -> SpeechPlan:
-    """Text or audio in, the face's timed command trajectory out."""
+    """Text or audio in, the face's timed command trajectory out.
+
+    The target frames are rendered by worker processes while this one encodes the finished ones
+    and streams the FAT as far as their latents reach.
+    """
     track = track_of(utt, face.spec.camera.fps)
     if len(track) == 0:
         raise MirrorfaceError("the speech is too short to give a single frame")
-    latents = target_latents(face, track, models.vae)
-    commands = np.stack(list(stream_commands(models.stream(face.spec.neutral), lead(latents, models.fat.config.lead))))
-    return SpeechPlan(track, latents, commands)
+    blocks = []
+
+    def encoded() -> Iterator[np.ndarray]:
+        for block in target_latents(face, track, models.vae):
+            blocks.append(block)
+            yield block
+
+    stream = models.stream(face.spec.neutral)
+    commands = np.stack(list(stream_commands(stream, encoded(), models.fat.config.lead)))
+    return SpeechPlan(track, np.concatenate(blocks), commands)

@@ -24,7 +24,7 @@ from mirrorface.lipsync.execute import execute
 from mirrorface.lipsync.frames import babbling_episodes, synthesized, training_sentences
 from mirrorface.lipsync.latents import crop_of, encode_crops, encode_frames
 from mirrorface.lipsync.matching import Sequence, match_iterations
-from mirrorface.lipsync.speak import StreamingFAT, lead, stream_commands
+from mirrorface.lipsync.speak import StreamingFAT, stream_commands
 from mirrorface.models.fat import FAT, FATConfig
 from mirrorface.models.vae import VAE
 from mirrorface.training.checkpoint import read_meta, save_model
@@ -117,7 +117,7 @@ def calibrate_lead(spec, fat: FAT, vae: VAE, targets: list[np.ndarray], leads: r
     for frames in leads:
         squared = []
         for target in targets:
-            commands = np.stack(list(stream_commands(StreamingFAT(fat, spec.neutral), lead(target, frames))))
+            commands = np.stack(list(stream_commands(StreamingFAT(fat, spec.neutral), target, frames)))
             with SimFace(spec, seed=seed) as face:
                 seen = encode_frames(vae, execute(face, commands, spec.camera.fps).frames)
             squared.append(((seen - target) ** 2).mean(1))

@@ -3,19 +3,21 @@
 For the simulated face the mouth is painted by the renderer (`SimFace.render_mouth`) onto the
 neutral face, on the face camera's frame clock; this is the Wav2Lip step of the lip-sync paper.
 
-Rendering is the slow part of the speech front end, so blocks of frames are split over forked
-processes (one per core) that inherit the face and write into one shared buffer: nothing is
-pickled and no face is rebuilt. Frame k's camera noise is seeded by (seed, k), so the frames are
-the same whichever process draws them. With a `window` only that rectangle of each frame is
-drawn (the same pixels): the speech planner needs no more than its VAE's mouth crop.
+Rendering is the slow part of the speech front end, so chunks of frames are rendered by forked
+processes (one per core) that inherit the face, a few chunks ahead of the caller: the caller's
+own work on the frames (encoding a video, a VAE) overlaps the rendering, and memory stays
+bounded on long speech. Frame k's camera noise is seeded by (seed, k), so the frames are the
+same whichever process draws them. With a `window` only that rectangle of each frame is drawn
+(the same pixels): the speech planner needs no more than its VAE's mouth crop.
 """
 
 from __future__ import annotations
 
-import mmap
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
+from itertools import islice
 
 import numpy as np
 
@@ -24,11 +26,12 @@ from mirrorface.hardware.sim import SimFace
 from mirrorface.targets.mouth import mouth_from_articulation
 
 PARALLEL_FROM = 60  # frames; shorter tracks are not worth forking for
-BLOCK_BYTES = 48 << 20  # one shared buffer (240 whole frames at 256 x 256), bounding memory on long speech
+CHUNK = 24  # frames per task: small, so that the caller's work overlaps the rendering
+AHEAD = 4  # tasks in flight per process, bounding what is rendered before the caller wants it
 
 Window = tuple[int, int, int, int]  # x, y, width, height in pixels
 Finish = Callable[[np.ndarray], np.ndarray]  # applied to each frame where it is drawn (a resize, say)
-_job: tuple[SimFace, np.ndarray, np.ndarray, int, Window | None, Finish | None] | None = None  # for forked workers
+_job: tuple[SimFace, np.ndarray, Window | None, Finish | None] | None = None  # inherited by forked workers
 
 
 def _frame(face: SimFace, values: np.ndarray, k: int, window: Window | None, finish: Finish | None) -> np.ndarray:
@@ -36,37 +39,10 @@ def _frame(face: SimFace, values: np.ndarray, k: int, window: Window | None, fin
     return frame if finish is None else finish(frame)
 
 
-def _render_into(out: np.ndarray, face: SimFace, values: np.ndarray, first: int, window: Window | None,
-                 finish: Finish | None) -> None:
-    for k, v in enumerate(values):
-        out[k] = _frame(face, v, first + k, window, finish)
-
-
-def _worker(a: int, b: int) -> None:
-    face, values, out, first, window, finish = _job
-    _render_into(out[a:b], face, values[a:b], first + a, window, finish)
-
-
-def _render_block(face: SimFace, values: np.ndarray, first: int, workers: int, shape: tuple[int, ...],
-                  window: Window | None, finish: Finish | None) -> np.ndarray:
-    global _job
-    shared = mmap.mmap(-1, len(values) * int(np.prod(shape)))  # anonymous and shared with forked children
-    out = np.frombuffer(shared, np.uint8).reshape(len(values), *shape)
-    _job = (face, values, out, first, window, finish)
-    bounds = np.linspace(0, len(values), workers + 1).astype(int)
-    fork = multiprocessing.get_context("fork")
-    procs = [fork.Process(target=_worker, args=(a, b)) for a, b in zip(bounds[1:-1], bounds[2:], strict=True)]
-    for p in procs:
-        p.start()
-    try:
-        _render_into(out[: bounds[1]], face, values[: bounds[1]], first, window, finish)  # this process's share
-    finally:
-        for p in procs:
-            p.join()
-        _job = None
-    if any(p.exitcode != 0 for p in procs):
-        raise RuntimeError("a frame-rendering process failed")
-    return out  # views of `out` keep the shared buffer alive for as long as they are used
+def _chunk(first: int) -> np.ndarray:
+    """Frames first .. first + CHUNK of the job (in a worker)."""
+    face, values, window, finish = _job
+    return np.stack([_frame(face, values[k], k, window, finish) for k in range(first, min(first + CHUNK, len(values)))])
 
 
 def speaking_frames(face: SimFace, track: Track, workers: int | None = None, window: Window | None = None,
@@ -79,14 +55,21 @@ def speaking_frames(face: SimFace, track: Track, workers: int | None = None, win
         finish: a function of each uint8 frame (or window) to yield instead of it, run by the
             rendering processes (the mouth crop's resize, say).
     """
+    global _job
     workers = workers or os.cpu_count() or 1
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if workers == 1 or len(track) < PARALLEL_FROM or not forkable:
         for k, v in enumerate(track.values):
             yield _frame(face, v, k, window, finish)
         return
-    _, _, w, h = window or (0, 0, face.spec.camera.width, face.spec.camera.height)
-    shape = (h, w, 3) if finish is None else finish(np.zeros((h, w, 3), np.uint8)).shape
-    block = max(1, BLOCK_BYTES // int(np.prod(shape)))
-    for first in range(0, len(track), block):
-        yield from _render_block(face, track.values[first : first + block], first, workers, shape, window, finish)
+    _job = (face, track.values, window, finish)  # before the fork: the workers inherit it, nothing is pickled
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            starts = iter(range(0, len(track), CHUNK))
+            pending = deque(pool.apply_async(_chunk, (s,)) for s in islice(starts, AHEAD * workers))
+            while pending:
+                chunk = pending.popleft().get()
+                pending.extend(pool.apply_async(_chunk, (s,)) for s in islice(starts, 1))
+                yield from chunk
+    finally:
+        _job = None
