@@ -7,6 +7,7 @@ from mirrorface.coexpression.synthetic import (
     EXPRESSIONS,
     ONSET_MEAN_S,
     ONSET_SD_S,
+    POSED_INTENSITY,
     ExpressionVideo,
     film,
     generate,
@@ -60,6 +61,11 @@ def test_the_face_moves_from_rest_to_the_apex(population):
 def test_smiles_come_in_many_intensities(population):
     smiles = np.array([v.intensity for v in population if v.expression == "smile"])
     assert smiles.min() < 0.45 and smiles.max() > 0.8
+
+
+def test_the_basic_expressions_are_posed_to_their_apex(population):
+    posed = np.array([v.intensity for v in population if v.expression != "smile"])
+    assert posed.min() >= POSED_INTENSITY[0] and posed.max() <= 1.0
 
 
 def test_precursors_move_the_face_before_the_onset():

@@ -23,9 +23,10 @@ import numpy as np
 from mirrorface.errors import MirrorfaceError
 
 # K for synthetic people on emo26: `fit_scale` of the target faces of 30 of the predictive model's
-# training people against the shipped inverse model's landmark range gives 1.61 (10 people: 1.68);
+# training people against the shipped inverse model's landmark range gives 1.37 (people posing
+# the basic expressions to their apex; 1.61 when their intensity was uniform in 0.45-1);
 # `mirrorface eval coexpression` recomputes it on every run.
-DEFAULT_K = 1.6
+DEFAULT_K = 1.4
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,6 @@ def checks(report: dict) -> dict:
         "accuracy_at_least_72": bool(a["accuracy"] >= 0.72),
         "ppv_at_least_80": bool(a["ppv"] >= 0.80),
         "coexpression_before_apex_in_most_smiles": bool(t["coexpress"]["before_apex"] > 0.5),
-        "mimicry_after_the_person_in_most_smiles": bool(t["mimic"]["after_human"] > 0.5),
-        "mimicry_after_the_apex_in_most_smiles": bool(1 - t["mimic"]["before_apex"] > 0.5),
+        # "mimicry is late": it gets there after the person does (timing.summarize's after_human)
+        "mimicry_late_in_most_smiles": bool(t["mimic"]["after_human"] > 0.5),
     }

@@ -61,6 +61,11 @@ _LOG_MEAN = float(np.log(ONSET_MEAN_S) - _LOG_SD**2 / 2)
 NO_PRECURSOR = 0.15  # share of videos whose face gives nothing away before the onset
 JITTER_WHITE, JITTER_SLOW = 0.0005, 0.0005  # landmark noise in frame heights: 0.25 px each at 480 px
 POSED = 1.5  # posed expressions (as in MMI) are larger than the everyday ones the action sizes describe
+# How far a video's apex goes towards the person's full expression. The paper's videos (MMI) are
+# posed: each person shows each expression to its apex on instruction, so the six basic
+# expressions come close to full (what varies is the person's style, `Person.gains`, and each
+# unit's share); smiles stay of every intensity, from a polite lift of the corners to a grin.
+POSED_INTENSITY, SMILE_INTENSITY = (0.8, 1.0), (0.25, 1.0)
 PRECURSOR_INTO_ONSET = 0.3  # precursors keep rising into the first part of the onset
 BLINKS_PER_S = 0.15
 _FILMED = list(SUBSET + RIGID)  # the landmarks a video needs: the 113 it keeps, then those that fix the pose
@@ -183,7 +188,7 @@ def film(person: Person, expression: str, video_id: str, rng: np.random.Generato
         precursors: scales how far the precursor units move before the onset (0: none at all).
     """
     smile = expression == "smile"
-    intensity = float(rng.uniform(0.25, 1.0) if smile else rng.uniform(0.45, 1.0))
+    intensity = float(rng.uniform(*(SMILE_INTENSITY if smile else POSED_INTENSITY)))
     onset_s = float(np.clip(rng.lognormal(_LOG_MEAN, _LOG_SD), 0.15, 5.0))
     rest_s, lead_s = rng.uniform(0.5, 1.3), rng.uniform(0.25, 0.7)
     t_pre, t_on = rest_s, rest_s + lead_s
