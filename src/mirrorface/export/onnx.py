@@ -91,12 +91,13 @@ def weights_digest(module: nn.Module) -> str:
     return digest.hexdigest()
 
 
-def exported_from(path: str | Path, module: nn.Module) -> bool:
-    """Whether the ONNX file at `path` was exported from `module`'s current weights."""
+def current_session(path: str | Path, module: nn.Module):
+    """An onnxruntime session on `path` if that file was exported from `module`'s current weights, else None."""
     if not Path(path).is_file():
-        return False
-    meta = session(path).get_modelmeta().custom_metadata_map
-    return meta.get("mirrorface.weights") == weights_digest(module)
+        return None
+    runner = session(path)
+    current = runner.get_modelmeta().custom_metadata_map.get("mirrorface.weights") == weights_digest(module)
+    return runner if current else None
 
 
 def _export(module: nn.Module, example: tuple[torch.Tensor, ...], inputs: list[str], output: str, path: Path,
@@ -181,8 +182,9 @@ def export_lipsync(vae: VAE, fat: FAT, out: str | Path, face: str = "", check: i
 class OnnxStreamingFAT:
     """`StreamingFAT` on onnxruntime: the FAT one frame at a time, feeding on its own commands."""
 
-    def __init__(self, path: str | Path, start: np.ndarray):
-        self.session = session(path)
+    def __init__(self, graph, start: np.ndarray):
+        """`graph`: the FAT's ONNX file, or an onnxruntime session already open on it."""
+        self.session = session(graph) if isinstance(graph, str | Path) else graph
         actions, latents = self.session.get_inputs()
         self.horizon = latents.shape[1]  # the graph's fixed L_t, L_{t+1} axis
         self.history = np.tile(np.asarray(start, np.float32), (actions.shape[1], 1))[None]  # (1, history, n)

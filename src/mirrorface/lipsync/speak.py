@@ -12,7 +12,7 @@ the package (`checkpoints/<face>/`), produced by `mirrorface train vae` and `mir
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ import mirrorface
 from mirrorface.articulation.coarticulation import Track
 from mirrorface.articulation.sources import Utterance, track_of
 from mirrorface.errors import MirrorfaceError
-from mirrorface.export.onnx import FAT_ONNX, OnnxStreamingFAT, exported_from
+from mirrorface.export.onnx import FAT_ONNX, OnnxStreamingFAT, current_session, session
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync.frames import speaking_crops
@@ -40,6 +40,7 @@ class LipSyncModels:
     vae: VAE
     fat: FAT
     fat_onnx: Path | None = None  # the FAT's own graph, streamed on onnxruntime when present
+    _fat_session: object = field(default=None, init=False, repr=False, compare=False)  # opened once
 
     @classmethod
     def load(cls, spec: FaceSpec, folder: str | Path | None = None) -> LipSyncModels:
@@ -55,11 +56,18 @@ class LipSyncModels:
             raise MirrorfaceError(f"the FAT in {folder / 'fat'} drives {fat.config.n_actions} actuators, "
                                   f"face {spec.name!r} has {spec.n}")
         graph = folder / "fat" / FAT_ONNX
-        return cls(vae, fat, graph if exported_from(graph, fat) else None)
+        runner = current_session(graph, fat)
+        models = cls(vae, fat, None if runner is None else graph)
+        models._fat_session = runner
+        return models
 
     def stream(self, start: np.ndarray) -> StreamingFAT | OnnxStreamingFAT:
         """The FAT one frame at a time from the face at `start`, on the fastest runtime at hand."""
-        return StreamingFAT(self.fat, start) if self.fat_onnx is None else OnnxStreamingFAT(self.fat_onnx, start)
+        if self.fat_onnx is None:
+            return StreamingFAT(self.fat, start)
+        if self._fat_session is None:
+            self._fat_session = session(self.fat_onnx)
+        return OnnxStreamingFAT(self._fat_session, start)
 
 
 class StreamingFAT:
