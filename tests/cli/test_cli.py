@@ -1,5 +1,6 @@
 """The real `mirrorface` command in a child process: happy paths and one-line errors."""
 
+import json
 import os
 import subprocess
 import sys
@@ -104,3 +105,12 @@ def test_babble_refuses_to_append_another_face(tmp_path):
     data = tmp_path / "ds"
     assert run("babble", "--face", "lips10", "--frames", "10", "--out", data, "--quiet").returncode == 0
     assert "cannot append" in error_line(run("babble", "--face", "emo26", "--frames", "20", "--out", data))
+
+
+def test_babble_near_rest_is_recorded_in_the_dataset(tmp_path):
+    data = tmp_path / "ds"
+    result = run("babble", "--face", "emo26", "--sampler", "lower", "--near-rest", "--hold", "1", "--frames", "12",
+                 "--out", data, "--quiet")
+    assert result.returncode == 0, result.stderr
+    info = json.loads((data / "meta" / "info.json").read_text())
+    assert info["near_rest"] is True and info["sampler"] == "lower"

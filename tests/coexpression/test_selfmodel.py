@@ -1,9 +1,12 @@
 """Self-model data: the command sets, the symmetric half-face sampler, and the half-face joins."""
 
+import json
+
 import numpy as np
 import pytest
 
-from mirrorface.coexpression.selfmodel import CommandSet, SelfModelData, StillFrames, SymmetricSampler
+from mirrorface.coexpression.selfmodel import CommandSet, SelfModelData, StillFrames, SymmetricSampler, record_half
+from mirrorface.errors import MirrorfaceError
 from mirrorface.face.safety import SafetyLayer
 from mirrorface.perception.subset import N_UPPER
 
@@ -71,3 +74,15 @@ def test_split_holds_out_the_last_fifth():
     train, validation = frames.split()
     assert len(train) == 8 and len(validation) == 2
     assert validation.landmarks[0, 0, 0] == 8
+
+
+def test_a_uniform_recording_is_not_resumed_with_near_rest_babbling(emo26, tmp_path):
+    folder = tmp_path / "lower"
+    record_half(emo26, folder, "lower", frames=2)
+    info_file = folder / "meta" / "info.json"
+    info = json.loads(info_file.read_text())
+    assert info["babbling"] == "near-rest"
+    del info["babbling"]  # as recorded before the babbling changed
+    info_file.write_text(json.dumps(info))
+    with pytest.raises(MirrorfaceError, match="babbling 'uniform'"):
+        record_half(emo26, folder, "lower", frames=4)

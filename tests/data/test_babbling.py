@@ -1,16 +1,17 @@
 import numpy as np
 import pytest
 
-from mirrorface.data.babbling import LOWER_GROUPS, UPPER_GROUPS, Sampler
+from mirrorface.data.babbling import LOWER_GROUPS, UPPER_GROUPS, Sampler, near_rest_pose
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.safety import SafetyLayer
 
 
+@pytest.mark.parametrize("near_rest", [False, True])
 @pytest.mark.parametrize("kind", Sampler.KINDS)
 @pytest.mark.parametrize("face", ["lips10", "emo26"])
-def test_every_sampler_gives_safe_commands(kind, face, request):
+def test_every_sampler_gives_safe_commands(kind, face, near_rest, request):
     spec = request.getfixturevalue(face)
-    sampler = Sampler(kind)
+    sampler = Sampler(kind, near_rest=near_rest)
     if kind == "upper" and not spec.indices_of_groups(UPPER_GROUPS):
         with pytest.raises(MirrorfaceError):
             sampler.commands(spec, 10, np.random.default_rng(0), 30)
@@ -56,3 +57,30 @@ def test_uniform_holds_each_command(lips10):
 def test_bad_sampler_names_are_refused():
     with pytest.raises(MirrorfaceError, match="uniform"):
         Sampler("wiggle")
+
+
+def test_near_rest_poses_lie_between_rest_and_the_uniform_pose():
+    rng = np.random.default_rng(0)
+    rest = np.full(7, 0.4)
+    draws = [(pose := rng.random(7), near_rest_pose(rest, pose, rng)) for _ in range(4000)]
+    share = np.array([(near - rest) / (pose - rest) for pose, near in draws])  # how far along rest -> pose
+    assert np.all((share > -1e-9) & (share < 1 + 1e-9))
+    moved = share > 1e-9
+    assert moved.any(1).mean() > 0.95  # a pose moves something (unless graded all the way to rest)
+    assert 0.4 < moved.mean() < 0.75  # sparse: 1..7 of 7 moved, 4/7 on average
+    whole = np.all(np.isclose(share, 1.0), axis=1)
+    assert 0.04 < whole.mean() < 0.11  # the uniform pose itself: 1/2 x 1/7
+    graded = moved.any(1) & ~np.isclose(share.max(1), 1.0)
+    assert 0.45 < graded.mean() < 0.55
+    # a graded pose moves its kept values by one common factor
+    assert all(np.allclose(s[m], s[m][0]) for s, m in zip(share[graded], moved[graded], strict=True))
+
+
+def test_near_rest_babbling_keeps_more_of_the_face_near_rest(emo26):
+    moving = Sampler("lower").moving(emo26)
+    span = emo26.upper[moving] - emo26.lower[moving]
+    near = []
+    for near_rest in (False, True):
+        cmds = Sampler("lower", hold_frames=1, near_rest=near_rest).commands(emo26, 600, np.random.default_rng(0), 30)
+        near.append(np.mean(np.abs(cmds[:, moving] - emo26.neutral[moving]) < 0.1 * span))
+    assert near[1] > 2 * near[0]

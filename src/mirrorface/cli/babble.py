@@ -2,7 +2,7 @@
 
 Example:
     mirrorface babble --face lips10 --frames 20000 --out data/lips10-babble
-    mirrorface babble --face emo26 --sampler lower --settle --frames 1000 --out data/emo26-lower
+    mirrorface babble --face emo26 --sampler lower --near-rest --settle --frames 1000 --out data/emo26-lower
 Rerunning the same command after an interrupt resumes where the dataset stops.
 """
 
@@ -35,6 +35,8 @@ def babble(
     frames: int = typer.Option(2000, help="Total frames the dataset should hold."),
     sampler: str = typer.Option("speech", help="uniform | speech | upper | lower"),
     hold: int = typer.Option(4, help="Frames each uniform command is held."),
+    near_rest: bool = typer.Option(False, help="Uniform kinds: move a random subset of the actuators, and pull half "
+                                   "the poses part of the way back to rest (as the coexpression self-model does)."),
     episode_frames: int = typer.Option(300, help="Frames per episode."),
     settle: bool = typer.Option(False, help="Record one still frame per command once the servos settle."),
     seed: int = typer.Option(0, help="Seeds the sampler and the simulated camera."),
@@ -50,10 +52,10 @@ def babble(
     if frames < 1 or episode_frames < 1:
         raise MirrorfaceError("--frames and --episode-frames must be positive")
     spec = load_spec(face)
-    plan = BabblePlan(Sampler(sampler, hold), frames, episode_frames, seed, settle)
+    plan = BabblePlan(Sampler(sampler, hold, near_rest), frames, episode_frames, seed, settle)
     plan.sampler.moving(spec)  # refuse a sampler the face cannot do before opening anything
     extra = {"face": spec.name, "face_spec": spec_path(face).read_text(encoding="utf-8"),
-             "sampler": sampler, "hold_frames": hold, "settle": settle, "seed": seed,
+             "sampler": sampler, "hold_frames": hold, "near_rest": near_rest, "settle": settle, "seed": seed,
              "episode_frames": episode_frames, "software": _versions()}
     writer = DatasetWriter(out, fps=spec.camera.fps, n_actuators=spec.n, actuator_names=spec.names,
                            image_size=(spec.camera.height, spec.camera.width), video=not images,

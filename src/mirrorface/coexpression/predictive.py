@@ -1,7 +1,7 @@
 """The predictive model's data, training, checkpoint, prediction and evaluation.
 
 Data: synthetic humans (`synthetic.generate`), each video cut into training pairs around its
-peak activation (`peak`). The shipped checkpoint learns from 200 synthetic participants (seed
+peak activation (`peak`). The shipped checkpoint learns from 800 synthetic participants (seed
 1000 + `seed`) and is evaluated on 45 others it has never seen (seed 0, 990 videos: the size
 of the paper's 45-participant, 970-video dataset), so "held out" means other people.
 
@@ -52,7 +52,7 @@ class Population:
 
 EVALUATION = Population(45, 22, seed=0)  # the held-out people; training seeds start at TRAIN_SEED
 TRAIN_SEED = 1000
-TRAIN_PARTICIPANTS, QUICK_PARTICIPANTS = 200, 8
+TRAIN_PARTICIPANTS, QUICK_PARTICIPANTS = 800, 8
 
 # The paper trains with Adam at lr 1e-5 and batch 128. On a CPU budget of a few minutes that is
 # too slow (after 6000 steps the held-out error is 23% below mimicry's, against 37% at 1e-3), so

@@ -5,6 +5,14 @@ brows and lids, one moving only the lips, corners and jaw (1,000 each). The halv
 independently, so an upper half of one frame joined to a lower half of another is close to a
 frame the robot could show: 800 x 800 training frames recombine into 640,000 (`recombine`).
 
+The babbling is not uniform (the paper's commands pass "constraint functions" too): each frame
+moves a random subset of its half's commands, and half of the frames are pulled part of the way
+back to rest (`babbling.near_rest_pose`). People's expressions, brought onto the robot, are faces a
+little way from rest with a few commands moved; trained on uniform frames alone, where every
+command moves at once, the inverse model read a mouth opened a little as a raised upper lip (it
+had never seen a small jaw opening), so a quarter of a happy face activated a command that the
+whole face did not.
+
 Frames are recorded through the ordinary babbling pipeline (sampler -> safety layer -> face ->
 camera -> MediaPipe -> dataset, one settled still frame per command), so each set is a normal
 dataset that `mirrorface dataset sheet` can show. Landmarks are head-normalised and cut to the
@@ -20,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from mirrorface.constants import ACTION, FACE_DETECTED, LANDMARKS
-from mirrorface.data.babbling import LOWER_GROUPS, UPPER_GROUPS, Sampler
+from mirrorface.data.babbling import LOWER_GROUPS, UPPER_GROUPS, Sampler, near_rest_pose
 from mirrorface.data.dataset import Dataset
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.safety import SafetyLayer
@@ -75,10 +83,11 @@ class CommandSet:
 
 @dataclass(frozen=True)
 class SymmetricSampler:
-    """Uniform random symmetric expressions of one half of the face, or of both: one frame each.
+    """Random symmetric expressions of one half of the face, or of both: one frame each.
 
     It plays the part of a babbling `Sampler` (same `commands` method) for the paper's
-    symmetric self-model sets; unsafe combinations are redrawn, as `random_safe_poses` does.
+    symmetric self-model sets: uniform draws of the symmetric commands through `near_rest_pose`;
+    unsafe combinations are redrawn, as `random_safe_poses` does.
     """
 
     half: str
@@ -98,7 +107,7 @@ class SymmetricSampler:
         for f in range(n_frames):
             values = rest.copy()
             for _ in range(1000):
-                values[moving] = rng.uniform(lower[moving], upper[moving])
+                values[moving] = near_rest_pose(rest[moving], rng.uniform(lower[moving], upper[moving]), rng)
                 poses[f] = outputs.to_face(values, spec)
                 if safety.is_safe(poses[f]):
                     break
@@ -110,7 +119,7 @@ class SymmetricSampler:
 def sampler_for(half: str, symmetric: bool) -> SymmetricSampler | Sampler:
     if symmetric or half == "both":
         return SymmetricSampler(half)
-    return Sampler(half, hold_frames=1)
+    return Sampler(half, hold_frames=1, near_rest=True)
 
 
 def record_half(spec: FaceSpec, folder: Path, half: str, frames: int, seed: int = 0, symmetric: bool = True,
@@ -123,11 +132,12 @@ def record_half(spec: FaceSpec, folder: Path, half: str, frames: int, seed: int 
 
     sampler = sampler_for(half, symmetric)
     plan = BabblePlan(sampler, frames, episode_frames=250, seed=seed + SEED_OFFSET[half], settle=True)
-    extra = {"face": spec.name, "sampler": f"coexpression-{half}", "symmetric": symmetric, "settle": True,
-             "seed": seed}
+    extra = {"face": spec.name, "sampler": f"coexpression-{half}", "babbling": "near-rest", "symmetric": symmetric,
+             "settle": True, "seed": seed}
     if (folder / "meta" / "info.json").is_file():  # resuming: it must be the same recording
         info = Dataset(folder).info
-        if clash := [k for k in ("sampler", "symmetric", "seed") if info.get(k) != extra[k]]:
+        info = {"babbling": "uniform", **info}  # recordings from before near-rest babbling say nothing
+        if clash := [k for k in ("sampler", "babbling", "symmetric", "seed") if info.get(k) != extra[k]]:
             found = ", ".join(f"{k} {info.get(k)!r}" for k in clash)
             raise MirrorfaceError(f"{folder} holds another recording ({found}); choose another folder")
     writer = DatasetWriter(folder, fps=spec.camera.fps, n_actuators=spec.n, actuator_names=spec.names,
@@ -204,6 +214,7 @@ def selfmodel_folders(root: Path) -> dict[str, Path]:
 def record_selfmodel(spec: FaceSpec, root: Path, frames: int = 1000, seed: int = 0, symmetric: bool = True,
                      progress: Callable[[str, int], None] | None = None) -> None:
     """Record both half-face sets under `root` (upper/, lower/); an interrupted run resumes."""
+    CommandSet.of(spec, symmetric)  # a face without expression commands fails here, before any folder is made
     for half, folder in selfmodel_folders(root).items():
         record_half(spec, folder, half, frames, seed, symmetric,
                     None if progress is None else (lambda k, h=half: progress(h, k)))

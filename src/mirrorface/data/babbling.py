@@ -9,6 +9,8 @@ Samplers turn a seeded generator into one episode's commands, one row per camera
   transitions of varied duration. Everything above the mouth stays at rest.
 - `upper` / `lower`: uniform babbling of the upper face (brows, lids) or the lower face
   (lips, corners, jaw) alone, the coexpression paper's two self-model sets.
+- `near_rest=True` (any uniform kind): each pose moves a random subset of the actuators, and half
+  of the poses are pulled part of the way back to rest (`near_rest_pose`).
 Every command a sampler returns is safe (inside ranges and rules); speed limits are left to the
 face's safety layer, which records what it actually sent.
 """
@@ -35,10 +37,12 @@ class Sampler:
     Args:
         kind: "uniform", "speech", "upper" or "lower".
         hold_frames: frames each uniform command is held (uniform, upper, lower).
+        near_rest: draw the uniform kinds' poses with `near_rest_pose` (sparse and graded).
     """
 
     kind: str
     hold_frames: int = 4
+    near_rest: bool = False
 
     KINDS = ("uniform", "speech", "upper", "lower")
 
@@ -62,18 +66,40 @@ class Sampler:
         if self.kind == "speech":
             return speech_trajectory(spec, n_frames, rng, fps, self.moving(spec))
         n_poses = -(-n_frames // self.hold_frames)
-        poses = random_safe_poses(spec, n_poses, rng, self.moving(spec))
+        poses = random_safe_poses(spec, n_poses, rng, self.moving(spec), self.near_rest)
         return np.repeat(poses, self.hold_frames, axis=0)[:n_frames]
 
 
-def random_safe_poses(spec: FaceSpec, n: int, rng: np.random.Generator, moving: list[int]) -> np.ndarray:
-    """n uniform random poses of the `moving` actuators (others neutral), redrawn until safe."""
+def near_rest_pose(rest: np.ndarray, pose: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A pose near rest made from a uniform one, both (n,): sparse, then half the time graded.
+
+    A random 1..n of `pose`'s values are kept and the others put back at rest (sparse); then, with
+    probability 1/2, the whole pose is moved toward rest by a uniform factor (graded). Uniform
+    babbling moves every actuator at once, so it almost never shows a face a little way from
+    rest, or one with a single actuator moved: the faces that a person's expression asks for.
+    One pose in 2n is still the uniform pose itself.
+    """
+    out = np.array(rest, dtype=float)
+    kept = rng.permutation(len(out))[:rng.integers(1, len(out) + 1)]
+    out[kept] = pose[kept]
+    if rng.random() < 0.5:
+        out = rest + rng.random() * (out - rest)
+    return out
+
+
+def random_safe_poses(spec: FaceSpec, n: int, rng: np.random.Generator, moving: list[int],
+                      near_rest: bool = False) -> np.ndarray:
+    """n uniform random poses of the `moving` actuators (others neutral), redrawn until safe.
+
+    With `near_rest`, each uniform draw goes through `near_rest_pose` first.
+    """
     safety = SafetyLayer(spec)
     lower, upper = spec.lower[moving], spec.upper[moving]
     poses = np.tile(spec.neutral, (n, 1))
     for i in range(n):
         for _ in range(1000):
-            poses[i, moving] = rng.uniform(lower, upper)
+            draw = rng.uniform(lower, upper)
+            poses[i, moving] = near_rest_pose(spec.neutral[moving], draw, rng) if near_rest else draw
             if safety.is_safe(poses[i]):
                 break
         else:  # practically unreachable for sane specs; fall back to the nearest safe pose
