@@ -5,7 +5,13 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+
+from mirrorface.constants import ACTION
+from mirrorface.data.babbling import Sampler
+from mirrorface.data.dataset import Dataset
+from mirrorface.face.spec import load_spec
 
 ENV = {k: v for k, v in os.environ.items() if k != "MIRRORFACE_NATIVE_LOGS"}
 
@@ -114,3 +120,9 @@ def test_babble_near_rest_is_recorded_in_the_dataset(tmp_path):
     assert result.returncode == 0, result.stderr
     info = json.loads((data / "meta" / "info.json").read_text())
     assert info["near_rest"] is True and info["sampler"] == "lower"
+    spec = load_spec("emo26")
+    lower = Sampler("lower").moving(spec)
+    commands = Dataset(data).array(ACTION)[:, lower]
+    assert np.isclose(commands, spec.neutral[lower]).any(1).mean() > 0.5  # most frames leave some at rest
+    assert "near_rest True" in error_line(run("babble", "--face", "emo26", "--sampler", "lower", "--hold", "1",
+                                               "--frames", "20", "--out", data))

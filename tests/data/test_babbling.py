@@ -11,6 +11,10 @@ from mirrorface.face.safety import SafetyLayer
 @pytest.mark.parametrize("face", ["lips10", "emo26"])
 def test_every_sampler_gives_safe_commands(kind, face, near_rest, request):
     spec = request.getfixturevalue(face)
+    if near_rest and kind == "speech":
+        with pytest.raises(MirrorfaceError, match="speech"):
+            Sampler(kind, near_rest=True)
+        return
     sampler = Sampler(kind, near_rest=near_rest)
     if kind == "upper" and not spec.indices_of_groups(UPPER_GROUPS):
         with pytest.raises(MirrorfaceError):
@@ -84,3 +88,7 @@ def test_near_rest_babbling_keeps_more_of_the_face_near_rest(emo26):
         cmds = Sampler("lower", hold_frames=1, near_rest=near_rest).commands(emo26, 600, np.random.default_rng(0), 30)
         near.append(np.mean(np.abs(cmds[:, moving] - emo26.neutral[moving]) < 0.1 * span))
     assert near[1] > 2 * near[0]
+
+
+def test_near_rest_of_nothing_is_nothing():
+    assert near_rest_pose([], [], np.random.default_rng(0)).shape == (0,)

@@ -8,9 +8,10 @@ Samplers turn a seeded generator into one episode's commands, one row per camera
   closures, open, rounded and spread shapes and free random poses, joined by minimum-jerk
   transitions of varied duration. Everything above the mouth stays at rest.
 - `upper` / `lower`: uniform babbling of the upper face (brows, lids) or the lower face
-  (lips, corners, jaw) alone, the coexpression paper's two self-model sets.
-- `near_rest=True` (any uniform kind): each pose moves a random subset of the actuators, and half
-  of the poses are pulled part of the way back to rest (`near_rest_pose`).
+  (lips, corners, jaw) alone, as in the coexpression paper's two self-model sets.
+- `near_rest=True` (uniform, upper, lower): each pose moves a random subset of the actuators, and
+  half of the poses are pulled part of the way back to rest (`near_rest_pose`); the coexpression
+  self-model babbles this way.
 Every command a sampler returns is safe (inside ranges and rules); speed limits are left to the
 face's safety layer, which records what it actually sent.
 """
@@ -51,6 +52,8 @@ class Sampler:
             raise MirrorfaceError(f"unknown sampler {self.kind!r}; choose one of {', '.join(self.KINDS)}")
         if self.hold_frames < 1:
             raise MirrorfaceError(f"hold_frames must be at least 1, got {self.hold_frames}")
+        if self.near_rest and self.kind == "speech":
+            raise MirrorfaceError("near-rest babbling applies to the uniform, upper and lower samplers, not speech")
 
     def moving(self, spec: FaceSpec) -> list[int]:
         """Indices of the actuators this sampler moves."""
@@ -79,7 +82,10 @@ def near_rest_pose(rest: np.ndarray, pose: np.ndarray, rng: np.random.Generator)
     rest, or one with a single actuator moved: the faces that a person's expression asks for.
     One pose in 2n is still the uniform pose itself.
     """
-    out = np.array(rest, dtype=float)
+    rest, pose = np.asarray(rest, dtype=float), np.asarray(pose, dtype=float)
+    out = rest.copy()
+    if len(out) == 0:
+        return out
     kept = rng.permutation(len(out))[:rng.integers(1, len(out) + 1)]
     out[kept] = pose[kept]
     if rng.random() < 0.5:
