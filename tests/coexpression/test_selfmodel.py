@@ -88,5 +88,5 @@ def test_a_uniform_recording_is_not_resumed_with_near_rest_babbling(emo26, tmp_p
     assert info["babbling"] == "near-rest"
     del info["babbling"]  # as recorded before the babbling changed
     info_file.write_text(json.dumps(info))
-    with pytest.raises(MirrorfaceError, match="babbling 'uniform'"):
+    with pytest.raises(MirrorfaceError, match="recorded with babbling .uniform."):
         record_half(emo26, folder, "lower", frames=4)

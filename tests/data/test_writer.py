@@ -257,3 +257,16 @@ def test_png_images_are_lossless(tmp_path):
     assert all(np.array_equal(a, frame(i)) for i, a in enumerate(dataset.frames(0)))
     assert np.array_equal(dataset.image(11), frame(11))
     assert dataset.array(STATE).shape == (12, 3)
+
+
+def test_resume_must_match_the_named_settings(tmp_path):
+    with open_writer(tmp_path, extra_info={"sampler": "lower"}) as writer:  # recorded before "near_rest" existed
+        add(writer, 0)
+    same = {"sampler": "lower", "near_rest": False}
+    with open_writer(tmp_path, extra_info={"sampler": "lower", "near_rest": False}, must_match=same) as writer:
+        add(writer, 1)  # a missing key is taken to have the value it had before it existed
+    with pytest.raises(DatasetError, match="recorded with near_rest False"):
+        open_writer(tmp_path, extra_info={"sampler": "lower", "near_rest": True}, must_match=same)
+    with pytest.raises(DatasetError, match="recorded with sampler 'lower'"):
+        open_writer(tmp_path, extra_info={"sampler": "upper", "near_rest": False}, must_match=same)
+    open_writer(tmp_path, extra_info={"sampler": "upper"}).close()  # without must_match, extra_info is not checked

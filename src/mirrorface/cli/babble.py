@@ -44,7 +44,6 @@ def babble(
     quiet: bool = typer.Option(False, help="No progress bar."),
 ) -> None:
     """Babble: random safe commands on the face while it watches itself; record everything."""
-    from mirrorface.data.dataset import Dataset
     from mirrorface.data.recorder import BabblePlan, record_babbling
     from mirrorface.data.writer import DatasetWriter
     from mirrorface.hardware.face import make_face
@@ -58,14 +57,9 @@ def babble(
     extra = {"face": spec.name, "face_spec": spec_path(face).read_text(encoding="utf-8"),
              "sampler": sampler, "hold_frames": hold, "near_rest": near_rest, "settle": settle, "seed": seed,
              "episode_frames": episode_frames, "software": _versions()}
-    if (out / "meta" / "info.json").is_file():  # adding to a dataset: with the same kind of babbling
-        info = {"near_rest": False, **Dataset(out).info}  # datasets from before --near-rest lack the key
-        if clash := [k for k in ("sampler", "near_rest") if k in info and info[k] != extra[k]]:
-            found = ", ".join(f"{k} {info[k]!r}" for k in clash)
-            raise MirrorfaceError(f"{out} was babbled with {found}; pass the same options or choose another folder")
     writer = DatasetWriter(out, fps=spec.camera.fps, n_actuators=spec.n, actuator_names=spec.names,
                            image_size=(spec.camera.height, spec.camera.width), video=not images,
-                           extra_info=extra)
+                           extra_info=extra, must_match={"sampler": sampler, "near_rest": False})
     with writer, make_face(spec, seed=seed) as robot, FaceMeshProcess(video=not settle) as detector:
         if writer.recovered_frames:
             typer.echo(f"recovered {writer.recovered_frames} frames of an interrupted episode", err=True)

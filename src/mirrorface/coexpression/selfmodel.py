@@ -134,14 +134,10 @@ def record_half(spec: FaceSpec, folder: Path, half: str, frames: int, seed: int 
     plan = BabblePlan(sampler, frames, episode_frames=250, seed=seed + SEED_OFFSET[half], settle=True)
     extra = {"face": spec.name, "sampler": f"coexpression-{half}", "babbling": "near-rest", "symmetric": symmetric,
              "settle": True, "seed": seed}
-    if (folder / "meta" / "info.json").is_file():  # resuming: it must be the same recording
-        info = Dataset(folder).info
-        info = {"babbling": "uniform", **info}  # recordings from before near-rest babbling say nothing
-        if clash := [k for k in ("sampler", "babbling", "symmetric", "seed") if info.get(k) != extra[k]]:
-            found = ", ".join(f"{k} {info.get(k)!r}" for k in clash)
-            raise MirrorfaceError(f"{folder} holds another recording ({found}); choose another folder")
+    # resuming must continue the same recording; those made before near-rest babbling were uniform
+    same = {"sampler": extra["sampler"], "babbling": "uniform", "symmetric": symmetric, "seed": seed}
     writer = DatasetWriter(folder, fps=spec.camera.fps, n_actuators=spec.n, actuator_names=spec.names,
-                           image_size=(spec.camera.height, spec.camera.width), extra_info=extra)
+                           image_size=(spec.camera.height, spec.camera.width), extra_info=extra, must_match=same)
     with writer, make_face(spec, seed=seed + SEED_OFFSET[half]) as face, FaceMeshProcess(video=False) as detector:
         return record_babbling(face, writer, plan, detector, progress)
 

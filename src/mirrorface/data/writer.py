@@ -101,14 +101,16 @@ class DatasetWriter:
     """Create a dataset at `root`, or resume one (recovering an interrupted episode).
 
     Resuming checks that fps, actuators, image size, video/images and `extra_info["face"]` match
-    what the dataset was recorded with (`DatasetError` naming the difference otherwise); the
-    stored `extra_info` is kept, keys it lacks are added. `image_size` is (height, width).
+    what the dataset was recorded with (`DatasetError` naming the difference otherwise), and so
+    must the `extra_info` keys named in `must_match`; each maps to the value a dataset recorded
+    before that key existed is taken to have. The stored `extra_info` is kept, keys it lacks are
+    added. `image_size` is (height, width).
     Use as a context manager: leaving the block, even by an exception, finishes the episode.
     """
 
     def __init__(self, root: Path | str, *, fps: float, n_actuators: int,
                  actuator_names: list[str], image_size: tuple[int, int], video: bool = True,
-                 extra_info: dict | None = None):
+                 extra_info: dict | None = None, must_match: dict | None = None):
         self.root = Path(root)
         self.fps, self.n_actuators, self.video = float(fps), int(n_actuators), video
         self.image_size = (int(image_size[0]), int(image_size[1]))
@@ -126,7 +128,7 @@ class DatasetWriter:
         self.recovered_frames = 0
         if (self.root / INFO).exists():
             self.info = read_info(self.root)
-            self._check_compatible(extra)
+            self._check_compatible(extra, must_match or {})
             for key, value in extra.items():
                 self.info.setdefault(key, value)
         elif self.root.exists() and any(p.is_file() and p.name != ".lock"
@@ -267,7 +269,7 @@ class DatasetWriter:
             raise DatasetError(f"{self.root} is being written by another recorder") from None
         return lock
 
-    def _check_compatible(self, extra: dict) -> None:
+    def _check_compatible(self, extra: dict, must_match: dict) -> None:
         where = f"cannot append to {self.root}"
         if not math.isclose(float(self.info["fps"]), self.fps):
             raise DatasetError(f"{where}: it was recorded at {self.info['fps']} fps, "
@@ -280,6 +282,10 @@ class DatasetWriter:
                                        f"this recording's is {new.get(part)}")
         if "face" in extra and "face" in self.info and extra["face"] != self.info["face"]:
             raise DatasetError(f"{where}: it was recorded with a different face spec")
+        recorded = {key: self.info.get(key, before) for key, before in must_match.items()}
+        if clash := [key for key, value in recorded.items() if value != extra.get(key)]:
+            found = ", ".join(f"{key} {recorded[key]!r}" for key in clash)
+            raise DatasetError(f"{where}: it was recorded with {found}; pass the same options or choose another folder")
 
     def _flush(self, episode: _Episode) -> None:
         """Write the pending rows as one record batch and hand it to the OS."""
