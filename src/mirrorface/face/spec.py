@@ -95,9 +95,16 @@ class Camera(_Frozen):
 
 
 class Bus(_Frozen):
-    type: Literal["sim", "feetech", "dynamixel", "maestro"] = "sim"
-    port: str | None = None
-    baudrate: int | None = None
+    """How the face's servos are wired (see docs/hardware.md); `sim` is the built-in simulator."""
+
+    type: Literal["sim", "feetech", "dynamixel", "maestro", "pca9685"] = "sim"
+    port: str | None = None  # serial port, e.g. "/dev/ttyUSB0" (feetech, dynamixel, maestro)
+    baudrate: int | None = Field(default=None, gt=0)  # serial baud rate (the driver's default if unset)
+    i2c_bus: int | None = Field(default=None, ge=0)  # /dev/i2c-N (pca9685)
+    address: int | None = Field(default=None, ge=0, le=127)  # I2C address (pca9685; 0x40 if unset)
+    retries: int = Field(default=3, ge=0, le=20)  # a missing or corrupt reply is retried this many times
+    timeout_ms: float = Field(default=20.0, gt=0)  # how long to wait for one reply
+    torque_off_on_fault: bool = False  # after a fault: False eases to neutral, True also cuts torque
 
 
 class SimParams(_Frozen):
