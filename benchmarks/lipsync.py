@@ -41,8 +41,8 @@ import torch  # noqa: E402
 from mirrorface.articulation.sources import from_text, track_of  # noqa: E402
 from mirrorface.errors import MirrorfaceError  # noqa: E402
 from mirrorface.export.onnx import OnnxStreamingFAT, export_fat, session  # noqa: E402
+from mirrorface.face.sim.painter import Painter  # noqa: E402
 from mirrorface.face.spec import FaceSpec, load_spec  # noqa: E402
-from mirrorface.hardware.sim import SimFace  # noqa: E402
 from mirrorface.lipsync.speak import CHECKPOINTS, LipSyncModels, StreamingFAT, plan_speech  # noqa: E402
 from mirrorface.models.fat import FAT  # noqa: E402
 from mirrorface.speech.corpus import TEST_SENTENCES  # noqa: E402
@@ -105,7 +105,7 @@ def memory(spec: FaceSpec, folder: Path) -> None:
 
 def end_to_end(spec: FaceSpec, models: LipSyncModels) -> np.ndarray:
     """Text -> trajectory on the test sentences, three ways; returns the sentences' target latents."""
-    face = SimFace(spec, seed=0)
+    face = Painter(spec, seed=0)
     eager = replace(models, fat_onnx=None)
     from_text("warm up")  # library start-up is not per-sentence work
     plan_speech(from_text("warm up"), face, models)

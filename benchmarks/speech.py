@@ -18,8 +18,8 @@ import tempfile
 import time
 
 from mirrorface.articulation.coarticulation import articulate
+from mirrorface.face.sim.painter import Painter
 from mirrorface.face.spec import load_spec
-from mirrorface.hardware.sim import SimFace
 from mirrorface.media import write_mp4
 from mirrorface.speech.corpus import TEST_SENTENCES
 from mirrorface.speech.tts import synthesize
@@ -28,7 +28,7 @@ from mirrorface.targets.frames import speaking_frames
 
 def main() -> None:
     spec = load_spec("lips10")
-    face = SimFace(spec, seed=0)
+    face = Painter(spec, seed=0)
     synthesize("warm up")  # library start-up is not per-sentence work
     print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, face {spec.name} at {spec.camera.fps:g} fps")
     totals = {"tts": 0.0, "articulation": 0.0, "frames": 0.0, "encode": 0.0}

@@ -9,14 +9,14 @@ from pathlib import Path
 import av
 import numpy as np
 
+from mirrorface.files import atomic_output
+
 
 def write_mp4(path: str | Path, frames: Iterable[np.ndarray], fps: float,
               audio: np.ndarray | None = None, sample_rate: int | None = None) -> int:
     """Encode RGB frames (and mono float audio in [-1, 1]) to an MP4; returns the frame count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
-    with av.open(str(path), mode="w") as container:
+    with atomic_output(path) as tmp, av.open(str(tmp), mode="w") as container:
         video = None
         if audio is not None:
             sound = container.add_stream("aac", rate=sample_rate)

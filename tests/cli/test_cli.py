@@ -2,8 +2,10 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from mirrorface.constants import ACTION
 from mirrorface.data.babbling import Sampler
 from mirrorface.data.dataset import Dataset
-from mirrorface.face.spec import load_spec
+from mirrorface.face.spec import load_spec, spec_path
 
 ENV = {k: v for k, v in os.environ.items() if k != "MIRRORFACE_NATIVE_LOGS"}
 
@@ -126,3 +128,69 @@ def test_babble_near_rest_is_recorded_in_the_dataset(tmp_path):
     assert np.isclose(commands, spec.neutral[lower]).any(1).mean() > 0.5  # most frames leave some at rest
     again = run("babble", "--face", "emo26", "--sampler", "lower", "--hold", "1", "--frames", "20", "--out", data)
     assert "recorded with near_rest True" in error_line(again)
+
+
+def test_render_refuses_a_typed_command_out_of_range(tmp_path):
+    """A value the user typed outside the actuator's range is a mistake, not something to clamp."""
+    assert "jaw=7 is outside its range" in error_line(run("face", "render", "--commands", "jaw=7",
+                                                         "--out", tmp_path / "f.png"))
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_ctrl_c_exits_130_with_one_line(tmp_path):
+    child = subprocess.Popen([sys.executable, "-m", "mirrorface", "babble", "--frames", "100000", "--quiet",
+                              "--out", str(tmp_path / "ds")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=ENV)
+    deadline = 120
+    while not list((tmp_path / "ds").rglob("*.arrows")) and deadline > 0:  # recording has begun
+        deadline -= 0.2
+        time.sleep(0.2)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130
+    assert [ln for ln in err.splitlines() if ln.strip()] == ["interrupted: what was recorded so far is kept"]
+    assert len(Dataset(tmp_path / "ds")) > 0  # the frames recorded before Ctrl-C are kept
+
+
+def test_resuming_with_a_changed_spec_of_the_same_name_is_refused(tmp_path):
+    spec = tmp_path / "lips10.toml"
+    spec.write_text(spec_path("lips10").read_text())
+    data = tmp_path / "ds"
+    assert run("babble", "--face", spec, "--frames", "5", "--out", data, "--quiet").returncode == 0
+    spec.write_text(spec.read_text().replace("speed = 3.5", "speed = 3.0"))  # the jaw's speed limit
+    assert "another version of face 'lips10'" in error_line(run("babble", "--face", spec, "--frames", "10",
+                                                               "--out", data))
+    assert json.loads((data / "meta/info.json").read_text())["total_frames"] == 5
+
+
+def test_babble_on_an_unreachable_face_writes_nothing(tmp_path):
+    spec = tmp_path / "robot.toml"
+    text = spec_path("lips10").read_text()
+    spec.write_text(text.replace('type = "sim"', 'type = "feetech"\nport = "/dev/nonexistent-tty"'))
+    error_line(run("babble", "--face", spec, "--frames", "5", "--out", tmp_path / "ds"))
+    assert not (tmp_path / "ds").exists()
+
+
+def test_corrupt_parquet_is_refused_by_resume_and_sheet(tmp_path):
+    data = tmp_path / "ds"
+    assert run("babble", "--frames", "6", "--episode-frames", "3", "--out", data, "--quiet").returncode == 0
+    (data / "data/chunk-000/episode_000000.parquet").write_bytes(b"PAR1 not parquet")
+    assert "cannot read" in error_line(run("babble", "--frames", "9", "--out", data, "--quiet"))
+    assert "cannot read" in error_line(run("dataset", "sheet", data, "--out", tmp_path / "s.png"))
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_dataset_video_of_a_cut_video_leaves_no_partial_file(tmp_path):
+    data = tmp_path / "ds"
+    assert run("babble", "--frames", "40", "--out", data, "--quiet").returncode == 0
+    video = data / "videos/chunk-000/observation.images.camera/episode_000000.mp4"
+    video.write_bytes(video.read_bytes()[: video.stat().st_size // 2])
+    assert "has images for" in error_line(run("dataset", "video", data, "--out", tmp_path / "out" / "all.mp4"))
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_text_that_is_not_utf8_is_one_line():
+    result = subprocess.run([sys.executable.encode(), b"-m", b"mirrorface", b"phonemes", b"caf\xe9"],
+                            capture_output=True, env=ENV, timeout=120)
+    lines = result.stderr.decode().strip().splitlines()
+    assert result.returncode == 1 and lines == ["error: the text is not valid UTF-8; save it in UTF-8 and try again"]

@@ -14,9 +14,13 @@ PERIOD = 0.04
 
 
 def video(name="p000-v00"):
-    """3 s at 30 fps: rest until 1 s, a linear rise to the apex at 2 s, then held."""
+    """3 s at 30 fps: rest until 0.95 s, a linear rise to the apex at 2 s, then held.
+
+    The rise crosses 80% at 1.79 s, between frames, so the first frame past it (1.8 s, 81%) is
+    unambiguous: the frame before it (1.767 s) is at 78%.
+    """
     t = np.arange(90) / 30
-    level = np.clip(t - 1.0, 0, 1)
+    level = np.clip((t - 0.95) / 1.05, 0, 1)
     rest = np.random.default_rng(0).random((113, 2))
     field = np.random.default_rng(1).normal(size=(113, 2))
     return SimpleNamespace(video_id=name, participant="p000", expression="smile", fps=30.0, apex_frame=60,

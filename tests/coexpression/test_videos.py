@@ -11,13 +11,13 @@ from mirrorface.coexpression.videos import (
     resample,
 )
 from mirrorface.errors import DatasetError, MirrorfaceError
-from mirrorface.hardware.sim import SimFace
+from mirrorface.face.sim.painter import Painter
 from mirrorface.media import write_mp4
 
 
 def _smile_clip(spec, frames: int = 40) -> list[np.ndarray]:
     """The simulated face at rest, then smiling with an open jaw, as a 25 fps clip."""
-    face = SimFace(spec, seed=0)
+    face = Painter(spec, seed=0)
     moving = [spec.index_of(name) for name in ("corner_left_y", "corner_right_y", "jaw")]
     clip = []
     for t in range(frames):

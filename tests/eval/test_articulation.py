@@ -23,8 +23,8 @@ from mirrorface.eval.articulation import (
     stats,
     target_gap_mm,
 )
+from mirrorface.face.sim.painter import Painter
 from mirrorface.face.sim.skin import N_LIP
-from mirrorface.hardware.sim import SimFace
 from mirrorface.timeline import Timed, Timeline
 
 
@@ -38,7 +38,7 @@ def pose(spec, **values):
 # -- geometry ---------------------------------------------------------------------------------------
 
 def test_lip_gap_reads_closed_rest_and_open(lips10):
-    face = SimFace(lips10)
+    face = Painter(lips10)
     shut = pose(lips10, jaw=0.0, upper_lip_center=0.2, lower_lip_center=0.8)
     jaws = [pose(lips10, jaw=j) for j in (0.2, 0.5, 0.8, 1.0)]
     gaps = lip_gap_mm(face, np.array([shut, lips10.neutral, *jaws]))
@@ -56,7 +56,7 @@ def test_executed_closure_is_measured_after_the_servos_arrive(sim_face, lips10):
         sim_face.send(command)
         sim_face.advance(1 / 30)
         positions.append(sim_face.read_positions())
-    gaps = lip_gap_mm(sim_face, np.array(positions))
+    gaps = lip_gap_mm(sim_face.painter, np.array(positions))
     assert gaps[14] > 15 and gaps[-1] < CLOSURE_THRESHOLD_MM
     assert gaps[15] > gaps[-1] + 5  # one frame after the command the lips are still on their way
 
@@ -73,7 +73,7 @@ def test_target_gap_is_the_centre_opening_of_the_drawn_mouth():
 
 
 def test_labiodental_contact_needs_the_lower_lip_over_the_teeth_with_the_lips_apart(lips10):
-    face = SimFace(lips10)
+    face = Painter(lips10)
     bite = pose(lips10, lower_lip_roll=0.0, lower_lip_center=0.8, upper_lip_center=0.7)
     shut = pose(lips10, jaw=0.0, upper_lip_center=0.2, lower_lip_center=0.8)
     jaw_shut = pose(lips10, jaw=0.0)  # the resting lower lip, just below the teeth edge

@@ -41,3 +41,16 @@ def test_eval_lipsync_without_models_is_one_error_line(tmp_path, capsys):
     assert main(["eval", "lipsync", "--models", str(tmp_path), "--out", str(tmp_path / "r")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:")
+
+
+def test_eval_lipsync_records_its_missing_dataset_from_a_clean_directory(quick_models, tmp_path, monkeypatch, capsys):
+    """No data/ yet: it says where it records and for how long, records with the library, then evaluates."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "lipsync", "--models", str(quick_models), "--scorer", str(quick_models / "vae"),
+                 "--out", "report", "--quick", "--data-frames", "60"]) == 0
+    said = capsys.readouterr().err
+    assert f"recording 60 frames of speech babbling into {tmp_path / 'data' / 'lips10-babble'}" in said
+    assert "about 1 s" in said
+    info = json.loads((tmp_path / "data/lips10-babble/meta/info.json").read_text())
+    assert info["total_frames"] == 60 and info["sampler"] == "speech" and info["near_rest"] is False
+    assert (tmp_path / "report" / "report.json").is_file()

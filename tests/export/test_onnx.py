@@ -122,3 +122,17 @@ def test_the_real_command_fails_with_one_line(tmp_path):
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: no VAE at"), result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_damaged_graph_falls_back_to_pytorch(models, tmp_path):
+    """A cut fat.onnx is as good as a stale one: the weights run on PyTorch (the docs' promise)."""
+    from mirrorface.errors import MirrorfaceError
+    from mirrorface.export.onnx import current_session, export_fat
+
+    _, fat = models
+    graph = export_fat(fat, tmp_path / "fat.onnx")
+    assert current_session(graph, fat) is not None
+    graph.write_bytes(graph.read_bytes()[:1000])
+    assert current_session(graph, fat) is None
+    with pytest.raises(MirrorfaceError, match="not a usable ONNX model"):
+        session(graph)

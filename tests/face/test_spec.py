@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mirrorface.errors import SpecError
-from mirrorface.face.spec import BUILTIN_PACKAGE, FaceSpec, builtin_faces, load_spec
+from mirrorface.face.spec import BUILTIN_PACKAGE, FaceSpec, builtin_faces, load_spec, parse_spec
 
 # -- the built-in faces ------------------------------------------------------------------------
 
@@ -251,6 +251,7 @@ MALFORMED = [
      "weights = {}", ["safety.rules.0.weights"]),
     ("rule-no-why", 'why = "the skin tears"\n', "", ["safety.rules.0.why", "required"]),
     ("bus-unknown", 'type = "sim"', 'type = "canbus"', ["bus.type"]),
+    ("camera-odd", '[bus]', '[camera]\nwidth = 101\n\n[bus]', ["camera", "even", "101x256"]),
 ]
 
 
@@ -314,3 +315,10 @@ def test_directory_is_not_a_spec(tmp_path: Path):
     with pytest.raises(SpecError) as info:
         load_spec(tmp_path)
     assert str(tmp_path) in str(info.value)
+
+
+def test_the_digest_tells_specs_apart_by_content_not_layout():
+    base = parse_spec(VALID)
+    assert parse_spec("# a comment\n" + VALID.replace("speed = 3.0", "speed   =   3.0")).digest == base.digest
+    assert parse_spec(VALID.replace("speed = 3.0", "speed = 2.9")).digest != base.digest
+    assert parse_spec(VALID.replace("max = 1.8", "max = 1.9")).digest != base.digest

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from mirrorface.errors import DeviceError
+from mirrorface.errors import DeviceError, SafetyError
+from mirrorface.face.sim.painter import Painter
 from mirrorface.hardware.face import make_face
 from mirrorface.hardware.sim import SimFace
 
@@ -51,8 +52,8 @@ def test_camera_sees_the_measured_pose_not_the_command(lips10):
         measured = a.read_positions()
         frame = a.read_frame()  # no time has passed: the jaw has not moved yet
     assert measured[jaw] < 0.1
-    assert np.array_equal(frame, SimFace(lips10, seed=2).render_pose(measured))
-    assert not np.array_equal(frame, SimFace(lips10, seed=2).render_pose(pose))
+    assert np.array_equal(frame, Painter(lips10, seed=2).render_pose(measured))
+    assert not np.array_equal(frame, Painter(lips10, seed=2).render_pose(pose))
 
 
 def test_closing_returns_to_neutral_and_disconnects(lips10):
@@ -74,3 +75,15 @@ def test_make_face_refuses_buses_without_a_driver(lips10):
     with pytest.raises(DeviceError, match="feetech"):
         make_face(real)
     assert isinstance(make_face(lips10), SimFace)
+
+
+@pytest.mark.parametrize("seconds", [float("-inf"), float("inf"), float("nan"), -0.1])
+def test_a_bad_time_step_is_refused_and_the_face_stays_usable(sim_face, lips10, seconds):
+    with pytest.raises(SafetyError, match="finite number of seconds"):
+        sim_face.advance(seconds)
+    sim_face.advance(0.1)
+    target = lips10.neutral.copy()
+    target[lips10.index_of("jaw")] = 0.5
+    assert sim_face.send(target)[lips10.index_of("jaw")] > lips10.neutral[lips10.index_of("jaw")]
+    sim_face.close()  # back to neutral without an error
+    assert not sim_face.is_connected

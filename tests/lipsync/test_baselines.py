@@ -8,8 +8,8 @@ import pytest
 from mirrorface.data.babbling import Sampler, random_safe_poses
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.safety import SafetyLayer
+from mirrorface.face.sim.painter import Painter
 from mirrorface.face.spec import FaceSpec
-from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync.baselines import (
     OPEN_VOWEL_JAW,
     audio_amplitude,
@@ -106,7 +106,7 @@ def test_nearest_landmarks_returns_the_nearest_frames_command(babble):
 def test_nearest_landmarks_finds_the_pose_in_real_renders(lips10):
     # Babbling frames and target frames rendered by the simulated face (fresh camera noise each
     # time) and seen by MediaPipe: each target is matched to the pose that produced it.
-    face = SimFace(lips10, seed=0)
+    face = Painter(lips10, seed=0)
     poses = random_safe_poses(lips10, 24, np.random.default_rng(0), list(range(lips10.n)))
     order = [5, 5, 17, 2, 9, 23]
     with FaceMeshDetector(video=False) as detect:

@@ -20,7 +20,7 @@ def test_matching_performs_safe_commands_and_reports_its_error(sim_face, lips10)
     def encode(frames):  # darkness of the mouth region ~ jaw opening
         return (255.0 - frames[:, 150:230, 100:160].mean(axis=(1, 2, 3), keepdims=False))[:, None] / 255.0
 
-    pool_latents = encode(np.stack([sim_face.render_pose(c) for c in pool_commands[:40]]))
+    pool_latents = encode(np.stack([sim_face.painter.render_pose(c) for c in pool_commands[:40]]))
     pool = Sequence(pool_commands[:40], pool_latents)
     targets = [pool_latents[[3, 10, 20, 30, 5, 7]]]
     performed, errors = match_iterations(sim_face, targets, pool, encode, iterations=2, noise=0.05, seed=1)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from mirrorface.articulation.sources import from_text
 from mirrorface.errors import MirrorfaceError
-from mirrorface.hardware.sim import SimFace
+from mirrorface.face.sim.painter import Painter
 from mirrorface.lipsync.execute import execute
 from mirrorface.lipsync.speak import LipSyncModels, StreamingFAT, lead, plan_speech, stream_commands
 from mirrorface.models.fat import FAT, FATConfig
@@ -17,7 +17,7 @@ from mirrorface.training.checkpoint import load_model, save_model
 
 def test_plan_speech_gives_one_command_per_camera_frame(quick_models, lips10):
     models = LipSyncModels.load(lips10, quick_models)
-    plan = plan_speech(from_text("papa", "en"), SimFace(lips10), models)
+    plan = plan_speech(from_text("papa", "en"), Painter(lips10), models)
     assert plan.commands.shape == (len(plan.track), lips10.n)
     assert plan.latents.shape == (len(plan.track), models.vae.config.latent)
     assert np.isfinite(plan.commands).all() and (plan.commands >= 0).all() and (plan.commands <= 1).all()

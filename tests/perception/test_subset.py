@@ -4,8 +4,8 @@ import mediapipe as mp
 import numpy as np
 import pytest
 
+from mirrorface.face.sim.painter import Painter
 from mirrorface.face.sim.skin import rot_x, rot_y, rot_z
-from mirrorface.hardware.sim import SimFace
 from mirrorface.perception.landmarks import FaceMeshDetector
 from mirrorface.perception.subset import (
     LOWER,
@@ -87,14 +87,14 @@ def test_subset_of_3d_normalises_and_of_2d_selects():
 
 def test_the_template_is_what_mediapipe_sees_on_the_neutral_simulated_face(emo26):
     """Provenance of face_template.json: MediaPipe on the emo26 neutral render (seed 0)."""
-    frame = SimFace(emo26, seed=0).render_pose(emo26.neutral)
+    frame = Painter(emo26, seed=0).render_pose(emo26.neutral)
     with FaceMeshDetector(video=False) as detect:
         seen = detect(frame)
     assert np.abs(seen - template()).max() < 0.01
 
 
 def test_landmarks_of_frames_marks_frames_without_a_face(emo26):
-    face = SimFace(emo26, seed=1)
+    face = Painter(emo26, seed=1)
     frames = [face.render_pose(emo26.neutral), np.zeros((256, 256, 3), np.uint8)]
     landmarks = landmarks_of_frames(frames, video=False)
     assert landmarks.shape == (2, 113, 2)

@@ -2,8 +2,8 @@ import numpy as np
 
 from mirrorface.articulation.coarticulation import A, articulate
 from mirrorface.articulation.phonemes import ARTICULATORS, BILABIAL, FRONT_CLOSE, LABIODENTAL, OPEN, POUT
+from mirrorface.face.sim.painter import Painter
 from mirrorface.face.sim.skin import UPPER_TEETH_EDGE
-from mirrorface.hardware.sim import SimFace
 from mirrorface.perception.landmarks import FaceMeshDetector
 from mirrorface.speech.tts import synthesize
 from mirrorface.targets.frames import speaking_frames
@@ -37,7 +37,7 @@ def test_shapes_follow_the_articulators():
 def test_papa_frames_show_two_closures_to_mediapipe(lips10):
     speech = synthesize("papa")
     track = articulate(speech.phonemes, speech.duration_ms, 30, "en", speech.audio, speech.sample_rate)
-    frames = list(speaking_frames(SimFace(lips10, seed=0), track))
+    frames = list(speaking_frames(Painter(lips10, seed=0), track))
     assert len(frames) == len(track)
     with FaceMeshDetector(video=False) as detect:
         gaps = np.array([(lm[14, 1] - lm[13, 1]) * 256 for lm in map(detect, frames)])
@@ -51,11 +51,11 @@ def test_frames_are_the_same_on_one_process_or_several(lips10):
     speech = synthesize("My programming allows me to process data and respond to queries.")
     track = articulate(speech.phonemes, speech.duration_ms, 30, "en", speech.audio, speech.sample_rate)
     assert len(track) >= 60  # long enough to be split
-    one = list(speaking_frames(SimFace(lips10, seed=3), track, workers=1))
-    two = list(speaking_frames(SimFace(lips10, seed=3), track, workers=2))
+    one = list(speaking_frames(Painter(lips10, seed=3), track, workers=1))
+    two = list(speaking_frames(Painter(lips10, seed=3), track, workers=2))
     assert len(one) == len(two) == len(track)
     assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
-    other_seed = next(speaking_frames(SimFace(lips10, seed=4), track, workers=1))
+    other_seed = next(speaking_frames(Painter(lips10, seed=4), track, workers=1))
     assert not np.array_equal(one[0], other_seed)
-    window = list(speaking_frames(SimFace(lips10, seed=3), track, workers=2, window=(91, 162, 75, 75)))
+    window = list(speaking_frames(Painter(lips10, seed=3), track, workers=2, window=(91, 162, 75, 75)))
     assert all(np.array_equal(a[162:237, 91:166], b) for a, b in zip(one, window, strict=True))

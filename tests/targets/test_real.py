@@ -7,7 +7,7 @@ from mirrorface.targets.real import RealFaceTargets
 
 
 def test_a_camera_frame_of_the_robot_speaks_papa(sim_face, lips10):
-    camera_frame = sim_face.render_pose(lips10.neutral)  # stands in for a photo of a real face
+    camera_frame = sim_face.painter.render_pose(lips10.neutral)  # stands in for a photo of a real face
     speech = synthesize("papa")
     track = articulate(speech.phonemes, speech.duration_ms, 30, "en", speech.audio, speech.sample_rate)
     frames = list(RealFaceTargets(camera_frame).frames(track))

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from mirrorface.errors import MirrorfaceError
+from mirrorface.face.sim.painter import Painter
 from mirrorface.face.spec import load_spec
-from mirrorface.hardware.sim import SimFace
 from mirrorface.perception.landmarks import FaceMeshDetector
 from mirrorface.targets.warp import ANCHOR_IDS, INNER_LIP_IDS, OUTER_LIP_IDS, MouthWarper, lip_contours
 
@@ -22,7 +22,7 @@ def detector():
 
 @pytest.fixture(scope="module")
 def neutral(detector):
-    face = SimFace(load_spec("lips10"))
+    face = Painter(load_spec("lips10"))
     img = face.render_pose(face.spec.neutral)
     landmarks = detector(img)
     assert landmarks is not None

@@ -8,25 +8,14 @@ Rerunning the same command after an interrupt resumes where the dataset stops.
 
 from __future__ import annotations
 
-import platform
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-import mirrorface
 from mirrorface.data.babbling import Sampler
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.spec import load_spec, spec_path
-
-
-def _versions() -> dict[str, str]:
-    import cv2
-    import mediapipe
-    import numpy
-
-    return {"mirrorface": mirrorface.__version__, "python": platform.python_version(),
-            "numpy": numpy.__version__, "mediapipe": mediapipe.__version__, "opencv": cv2.__version__}
 
 
 def babble(
@@ -44,29 +33,17 @@ def babble(
     quiet: bool = typer.Option(False, help="No progress bar."),
 ) -> None:
     """Babble: random safe commands on the face while it watches itself; record everything."""
-    from mirrorface.data.recorder import BabblePlan, record_babbling
-    from mirrorface.data.writer import DatasetWriter
-    from mirrorface.hardware.face import make_face
-    from mirrorface.perception.landmarks import FaceMeshProcess
+    from mirrorface.data.recorder import BabblePlan, babble_dataset
 
     if frames < 1 or episode_frames < 1:
         raise MirrorfaceError("--frames and --episode-frames must be positive")
     spec = load_spec(face)
     plan = BabblePlan(Sampler(sampler, hold, near_rest), frames, episode_frames, seed, settle)
-    plan.sampler.moving(spec)  # refuse a sampler the face cannot do before opening anything
-    extra = {"face": spec.name, "face_spec": spec_path(face).read_text(encoding="utf-8"),
-             "sampler": sampler, "hold_frames": hold, "near_rest": near_rest, "settle": settle, "seed": seed,
-             "episode_frames": episode_frames, "software": _versions()}
-    writer = DatasetWriter(out, fps=spec.camera.fps, n_actuators=spec.n, actuator_names=spec.names,
-                           image_size=(spec.camera.height, spec.camera.width), video=not images,
-                           extra_info=extra, must_match={"sampler": sampler, "near_rest": False})
-    with writer, make_face(spec, seed=seed) as robot, FaceMeshProcess(video=not settle) as detector:
-        if writer.recovered_frames:
-            typer.echo(f"recovered {writer.recovered_frames} frames of an interrupted episode", err=True)
-        todo = max(0, frames - writer.total_frames)
-        columns = (TextColumn("babbling"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, disable=quiet, transient=True) as bar:
-            task = bar.add_task("babble", total=todo)
-            recorded = record_babbling(robot, writer, plan, detector,
-                                       progress=lambda k: bar.update(task, completed=k))
-    typer.echo(f"{out}: recorded {recorded} frames, {writer.total_frames} in total")
+    columns = (TextColumn("babbling"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, disable=quiet, transient=True) as bar:
+        task = bar.add_task("babble", total=None)
+        recorded, total = babble_dataset(
+            spec, spec_path(face).read_text(encoding="utf-8"), out, plan, video=not images,
+            progress=lambda k, todo: bar.update(task, completed=k, total=todo),
+            recovered=lambda k: typer.echo(f"recovered {k} frames of an interrupted episode", err=True))
+    typer.echo(f"{out}: recorded {recorded} frames, {total} in total")

@@ -63,15 +63,15 @@ def video(
     """All episodes of a dataset, one after another, as one MP4 to watch."""
     from mirrorface.data.dataset import Dataset
     from mirrorface.data.video import VideoWriter
+    from mirrorface.errors import MirrorfaceError
+    from mirrorface.files import atomic_output
 
     data = Dataset(path)
+    if len(data) == 0:
+        raise MirrorfaceError(f"{path} has no frames to show")
     height, width = data.image(0).shape[:2]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    writer = VideoWriter(out, data.fps, width, height)
-    try:
-        for episode in range(len(data.episodes)):
-            for frame in data.frames(episode):
+    with atomic_output(out) as tmp, VideoWriter(tmp, data.fps, width, height) as writer:  # whole, or not at all
+        for episode in data.episodes:
+            for frame in data.frames(episode["episode_index"]):
                 writer.write(frame)
-    finally:
-        writer.close()
     typer.echo(str(out))

@@ -80,6 +80,27 @@ def audio(
         out.write_text(json.dumps({"paths": paths, "learned": learned}, indent=2))
 
 
+BABBLE_FRAMES_PER_S = 90  # `mirrorface babble` on the 2-core development machine (docs/benchmarks.md)
+
+
+def record_baseline_babbling(spec, face: str, data: Path, frames: int) -> None:
+    """Record the dataset `eval lipsync`'s baselines draw from, saying where and for how long first."""
+    from mirrorface.data.babbling import Sampler
+    from mirrorface.data.recorder import BabblePlan, babble_dataset
+    from mirrorface.face.spec import spec_path
+
+    seconds = frames / BABBLE_FRAMES_PER_S
+    took = f"{seconds / 60:.0f} minutes" if seconds >= 90 else f"{seconds:.0f} s"
+    typer.echo(f"{data} does not exist: recording {frames:,} frames of speech babbling into {data.resolve()} "
+               f"first (about {took} on 2 cores; pass --data to use another dataset; rerunning resumes it)",
+               err=True)
+    plan = BabblePlan(Sampler("speech", 4), frames, 300, seed=0)
+    with Progress(*Progress.get_default_columns(), transient=True) as bar:
+        task = bar.add_task("babbling", total=None)
+        babble_dataset(spec, spec_path(face).read_text(encoding="utf-8"), data, plan,
+                       progress=lambda k, todo: bar.update(task, completed=k, total=todo))
+
+
 @app.command("lipsync")
 def lipsync(
     face: str = typer.Option("lips10", help="The face to evaluate on (simulated)."),
@@ -87,7 +108,8 @@ def lipsync(
     scorer: Path = typer.Option(None, help="An independently trained VAE to score with "
                                 "(default: the face's shipped scorer-vae/)."),
     data: Path = typer.Option(Path("data/lips10-babble"), help="The babbling dataset the baselines draw from; "
-                              "recorded here (20,000 frames, seed 0) if missing."),
+                              "recorded here (speech babbling, seed 0) if missing."),
+    data_frames: int = typer.Option(20_000, help="Frames to record when --data is missing."),
     out: Path = typer.Option(Path("reports/lipsync"), help="Report folder: report.md, report.json, figures/."),
     quick: bool = typer.Option(False, help="One short sentence, two languages, two words (smoke tests)."),
     seed: int = typer.Option(0, help="Seeds the camera noise and the random baseline."),
@@ -104,12 +126,10 @@ def lipsync(
     lipsync_models = LipSyncModels.load(spec, models)
     judge = load_model(VAE, VAEConfig, scorer or CHECKPOINTS / spec.name / "scorer-vae", "scoring VAE",
                        "mirrorface train vae --seed 1")
+    if data_frames < 1:
+        raise MirrorfaceError("--data-frames must be positive")
     if not data.exists():
-        from mirrorface.cli.babble import babble
-
-        typer.echo(f"{data} does not exist: recording the babbling dataset first", err=True)
-        babble(out=data, face=face, frames=20000, sampler="speech", hold=4, episode_frames=300, settle=False,
-               seed=0, images=False, quiet=False)
+        record_baseline_babbling(spec, face, data, data_frames)
     dataset = Dataset(data)
     if dataset.spec().name != spec.name:
         raise MirrorfaceError(f"{data} was recorded on face {dataset.spec().name!r}, not {spec.name!r}")

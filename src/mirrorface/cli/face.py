@@ -65,7 +65,7 @@ def parse_commands(spec: FaceSpec, text: str) -> np.ndarray:
             raise MirrorfaceError(f"--commands: {text!r} is not a list of numbers") from None
         if len(values) != spec.n:
             raise MirrorfaceError(f"--commands: face {spec.name!r} takes {spec.n} values, got {len(values)}")
-        return np.array(values)
+        return _in_range(spec, np.array(values))
     symmetric = {s.name: s.actuators for s in spec.symmetric}
     for part in parts:
         name, _, value = part.partition("=")
@@ -76,6 +76,18 @@ def parse_commands(spec: FaceSpec, text: str) -> np.ndarray:
         targets = symmetric.get(name.strip(), (name.strip(),))
         for target in targets:
             command[spec.index_of(target)] = v
+    return _in_range(spec, command)
+
+
+def _in_range(spec: FaceSpec, command: np.ndarray) -> np.ndarray:
+    """A typed command outside an actuator's range is a mistake to report, not a value to clamp silently
+    (the safety layer clamps what models compute)."""
+    if not np.all(np.isfinite(command)):
+        raise MirrorfaceError("--commands: values must be finite numbers")
+    for a, value in zip(spec.ordered, command, strict=True):
+        if not a.range[0] <= value <= a.range[1]:
+            raise MirrorfaceError(f"--commands: {a.name}={value:g} is outside its range "
+                                  f"{a.range[0]:g}..{a.range[1]:g}")
     return command
 
 
@@ -88,16 +100,14 @@ def render(
 ) -> None:
     """Render the simulated face holding a pose (after the safety layer) to a PNG."""
     from mirrorface.face.safety import SafetyLayer
-    from mirrorface.hardware.sim import SimFace
+    from mirrorface.face.sim.painter import Painter
 
     spec = load_spec(face)
     raw = parse_commands(spec, commands)
-    if not np.all(np.isfinite(raw)):
-        raise MirrorfaceError("--commands: values must be finite numbers")
     safety = SafetyLayer(spec)
     pose = safety.project(raw)
     broken = safety.violated_rules(np.clip(raw, spec.lower, spec.upper))
     if broken:
         typer.echo(f"note: the safety layer pulled the pose back: it broke {', '.join(broken)}", err=True)
-    save_image(out, SimFace(spec, seed=seed).render_pose(pose))
+    save_image(out, Painter(spec, seed=seed).render_pose(pose))
     typer.echo(str(out))

@@ -14,6 +14,8 @@ import typer
 from mirrorface.cli import babble, coexpress, dataset, evaluate, export, face, say, speech, train
 from mirrorface.errors import MirrorfaceError
 
+INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
+
 app = typer.Typer(
     name="mirrorface",
     help="Lip sync and anticipatory expressions for robot faces, learned from self-observation.",
@@ -60,12 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="mirrorface", standalone_mode=False)
+        # Outside standalone mode typer turns an exit (Ctrl-C included, as 130) into a return value.
+        code = command.main(args=argv, prog_name="mirrorface", standalone_mode=False)
+        if code == INTERRUPTED:
+            raise KeyboardInterrupt
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
         print("interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except typer.TyperException as exc:  # usage errors: unknown option, bad value, missing argument
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         print(f"error: {' '.join(message.split())}", file=sys.stderr)
@@ -78,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("interrupted: what was recorded so far is kept", file=sys.stderr)
-        return 130
-    return 0
+        return INTERRUPTED
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:

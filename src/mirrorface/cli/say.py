@@ -47,9 +47,9 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
         test_sentence: int = typer.Option(None, help="Say the lip-sync paper's test sentence 1, 2 or 3."),
         seed: int = typer.Option(0, help="Seeds the camera noise of the rendered frames.")) -> None:
     """Say something: TTS (or your audio), target frames, VAE, FAT, executed on the face."""
+    from mirrorface.face.sim.painter import Painter
     from mirrorface.face.spec import load_spec
     from mirrorface.hardware.face import make_face
-    from mirrorface.hardware.sim import SimFace
     from mirrorface.lipsync.execute import perform
     from mirrorface.lipsync.speak import LipSyncModels, plan_speech
     from mirrorface.media import write_mp4
@@ -64,7 +64,7 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
             raise MirrorfaceError(f"--test-sentence must be 1, 2 or 3, got {test_sentence}")
         text = TEST_SENTENCES[test_sentence - 1]
     utt = _utterance(text, transcript, lang, voice, audio, method)
-    painter = SimFace(spec, seed=seed)
+    painter = Painter(spec, seed=seed)
     plan = plan_speech(utt, painter, lipsync)
     fps = spec.camera.fps
     trajectory = trajectory or out.with_suffix(".parquet")

@@ -68,8 +68,8 @@ def target(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voi
     """
     from mirrorface.articulation.coarticulation import CoarticulationParams
     from mirrorface.articulation.sources import track_of, track_table
+    from mirrorface.face.sim.painter import Painter
     from mirrorface.face.spec import load_spec
-    from mirrorface.hardware.sim import SimFace
     from mirrorface.media import write_mp4
     from mirrorface.targets.frames import speaking_frames
 
@@ -84,7 +84,7 @@ def target(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voi
 
         pictures = RealFaceTargets(load_image(neutral_frame)).frames(track)
     else:
-        pictures = speaking_frames(SimFace(spec, seed=seed), track)
+        pictures = speaking_frames(Painter(spec, seed=seed), track)
     frames = write_mp4(out, pictures, track.fps, utt.audio, utt.sample_rate)
     timeline = {"lang": utt.lang, "method": utt.method, "duration_ms": round(utt.duration_ms, 1),
                 "phonemes": [{"start_ms": p.start, "end_ms": p.end, "phoneme": p.value}
@@ -129,15 +129,15 @@ def target_suite(
     from rich.progress import Progress
 
     from mirrorface.articulation.sources import from_text, track_of
+    from mirrorface.face.sim.painter import Painter
     from mirrorface.face.spec import load_spec
-    from mirrorface.hardware.sim import SimFace
     from mirrorface.images import grid, save_image
     from mirrorface.media import write_mp4
     from mirrorface.speech.corpus import MULTILINGUAL, TEST_SENTENCES, WORD_GROUPS
     from mirrorface.targets.frames import speaking_frames
 
     spec = load_spec(face)
-    sim = SimFace(spec, seed=0)
+    sim = Painter(spec, seed=0)
     jobs = [(f"sentence{k}", text, "en", None) for k, text in enumerate(TEST_SENTENCES, 1)]
     jobs += [(f"group{g}-{word}", word, "en", None) for g, words in WORD_GROUPS.items() for word in words]
     jobs += [(f"language-{label}", text, lang, voice) for label, lang, voice, text in MULTILINGUAL]

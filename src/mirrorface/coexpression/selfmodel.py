@@ -96,6 +96,11 @@ class SymmetricSampler:
         if self.half not in HALVES:
             raise MirrorfaceError(f"unknown half {self.half!r}; choose one of {', '.join(HALVES)}")
 
+    def moving(self, spec: FaceSpec) -> list[int]:
+        """Indices of the actuators this sampler moves (refuses a face without symmetric expression commands)."""
+        outputs = CommandSet.of(spec, symmetric=True)
+        return sorted(i for idx in outputs.actuators if spec.ordered[idx[0]].group in HALVES[self.half] for i in idx)
+
     def commands(self, spec: FaceSpec, n_frames: int, rng: np.random.Generator, fps: float) -> np.ndarray:
         outputs = CommandSet.of(spec, symmetric=True)
         moving = [k for k, idx in enumerate(outputs.actuators) if spec.ordered[idx[0]].group in HALVES[self.half]]
@@ -125,21 +130,18 @@ def sampler_for(half: str, symmetric: bool) -> SymmetricSampler | Sampler:
 def record_half(spec: FaceSpec, folder: Path, half: str, frames: int, seed: int = 0, symmetric: bool = True,
                 progress: Callable[[int], None] | None = None) -> int:
     """Record (or finish recording) one still-frame set into a dataset folder; returns frames recorded now."""
-    from mirrorface.data.recorder import BabblePlan, record_babbling
-    from mirrorface.data.writer import DatasetWriter
-    from mirrorface.hardware.face import make_face
-    from mirrorface.perception.landmarks import FaceMeshProcess
+    from mirrorface.data.recorder import BabblePlan, record_dataset
 
     sampler = sampler_for(half, symmetric)
     plan = BabblePlan(sampler, frames, episode_frames=250, seed=seed + SEED_OFFSET[half], settle=True)
-    extra = {"face": spec.name, "sampler": f"coexpression-{half}", "babbling": "near-rest", "symmetric": symmetric,
-             "settle": True, "seed": seed}
+    info = {"sampler": f"coexpression-{half}", "babbling": "near-rest", "symmetric": symmetric, "settle": True,
+            "seed": seed}
     # resuming must continue the same recording; those made before near-rest babbling were uniform
-    same = {"sampler": extra["sampler"], "babbling": "uniform", "symmetric": symmetric, "seed": seed}
-    writer = DatasetWriter(folder, fps=spec.camera.fps, n_actuators=spec.n, actuator_names=spec.names,
-                           image_size=(spec.camera.height, spec.camera.width), extra_info=extra, must_match=same)
-    with writer, make_face(spec, seed=seed + SEED_OFFSET[half]) as face, FaceMeshProcess(video=False) as detector:
-        return record_babbling(face, writer, plan, detector, progress)
+    same = {"sampler": info["sampler"], "babbling": "uniform", "symmetric": symmetric, "seed": seed}
+    report = None if progress is None else (lambda k, _todo: progress(k))
+    recorded, _ = record_dataset(spec, folder, plan, info=info, must_match=same, face_seed=seed + SEED_OFFSET[half],
+                                 progress=report)
+    return recorded
 
 
 @dataclass(frozen=True)

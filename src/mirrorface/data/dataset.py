@@ -135,6 +135,24 @@ def read_episodes(root: Path) -> tuple[list[dict], int]:
     return episodes, intact
 
 
+def check_episodes(root: Path, info: dict, episodes: list[dict]) -> None:
+    """Every finished episode's Parquet file is there, readable, and holds the rows its line says.
+
+    Reads only each file's footer, so opening a dataset stays cheap.
+    """
+    for episode in episodes:
+        path = episode_path(root, info["data_path"], episode["episode_index"])
+        if not path.is_file():
+            raise DatasetError(f"corrupt dataset {root}: {path} is missing")
+        try:
+            rows = pq.read_metadata(path).num_rows
+        except (OSError, pa.ArrowException) as err:
+            raise DatasetError(f"corrupt dataset {root}: cannot read {path} ({err})") from None
+        if rows != episode["length"]:
+            raise DatasetError(f"corrupt dataset {root}: {path} holds {rows} rows, its episode "
+                               f"line says {episode['length']}")
+
+
 class Dataset:
     """A babbling dataset on disk, read-only: frames of all finished episodes, in order.
 
@@ -147,10 +165,7 @@ class Dataset:
         self.info = read_info(self.root)
         self.episodes, _ = read_episodes(self.root)
         self.fps = float(self.info["fps"])
-        for episode in self.episodes:
-            path = episode_path(self.root, self.info["data_path"], episode["episode_index"])
-            if not path.is_file():
-                raise DatasetError(f"corrupt dataset {self.root}: {path} is missing")
+        check_episodes(self.root, self.info, self.episodes)
         # starts[i] is the global index of episode i's first frame
         self._starts = np.cumsum([0] + [e["length"] for e in self.episodes]).tolist()
         self._table: pa.Table | None = None

@@ -9,16 +9,21 @@ commands do not depend on how often it was interrupted.
 
 from __future__ import annotations
 
+import platform
 import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from mirrorface.data.babbling import Sampler
+from mirrorface.data.dataset import INFO, read_info
 from mirrorface.data.writer import DatasetWriter
-from mirrorface.hardware.face import Face
+from mirrorface.errors import DatasetError, MirrorfaceError
+from mirrorface.face.spec import FaceSpec, parse_spec
+from mirrorface.hardware.face import Face, make_face
 from mirrorface.perception.landmarks import FaceMeshDetector, FaceMeshProcess
 
 _DONE = object()
@@ -138,3 +143,77 @@ def record_babbling(face: Face, writer: DatasetWriter, plan: BabblePlan,
             except queue.Empty:
                 producer.join(timeout=0.05)
     return recorded
+
+
+def software_versions() -> dict[str, str]:
+    """What a dataset records about the software that made it."""
+    import cv2
+    import mediapipe
+
+    import mirrorface
+
+    return {"mirrorface": mirrorface.__version__, "python": platform.python_version(),
+            "numpy": np.__version__, "mediapipe": mediapipe.__version__, "opencv": cv2.__version__}
+
+
+def recorded_digest(folder: Path, spec: FaceSpec) -> str:
+    """The digest of the face spec a dataset at `folder` was recorded with.
+
+    Datasets made before digests were stored keep their spec's text (`face_spec`), whose digest is
+    computed here; one that keeps neither (older self-model recordings) is taken to match `spec`.
+    """
+    if not (folder / INFO).is_file():
+        return spec.digest
+    info = read_info(folder)
+    if "face_digest" in info:
+        return info["face_digest"]
+    if "face_spec" in info:
+        try:
+            return parse_spec(info["face_spec"], str(folder)).digest
+        except MirrorfaceError:
+            raise DatasetError(f"{folder}: the face spec it keeps no longer loads; choose another folder") from None
+    return spec.digest
+
+
+def record_dataset(spec: FaceSpec, folder: Path, plan: BabblePlan, *, info: dict, must_match: dict,
+                   video: bool = True, face_seed: int = 0, progress: Callable[[int, int], None] | None = None,
+                   recovered: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Babble on `spec`'s face into the dataset at `folder` (created or resumed); (frames recorded now, in total).
+
+    The face connects before anything is written, so a face that cannot be reached leaves no
+    folder behind. Resuming refuses a dataset recorded with another face spec (any difference, not
+    just the name) or with other `must_match` settings (see `DatasetWriter`). `progress` hears
+    (frames recorded now, frames this run records); `recovered` how many frames of an interrupted
+    episode were saved.
+    """
+    plan.sampler.moving(spec)  # refuse a sampler the face cannot do before opening anything
+    if recorded_digest(folder, spec) != spec.digest:
+        raise DatasetError(f"cannot append to {folder}: it was recorded with another version of face "
+                           f"{spec.name!r} (its actuators, ranges, rules or limits differ); choose another folder")
+    info = {"face": spec.name, "face_digest": spec.digest, **info}
+    with make_face(spec, seed=face_seed) as face:
+        writer = DatasetWriter(folder, fps=spec.camera.fps, n_actuators=spec.n, actuator_names=spec.names,
+                               image_size=(spec.camera.height, spec.camera.width), video=video,
+                               extra_info=info, must_match=must_match)
+        with writer, FaceMeshProcess(video=not plan.settle) as detector:
+            if writer.recovered_frames and recovered is not None:
+                recovered(writer.recovered_frames)
+            todo = max(0, plan.frames - writer.total_frames)
+            report = None if progress is None else (lambda k: progress(k, todo))
+            return record_babbling(face, writer, plan, detector, report), writer.total_frames
+
+
+def babble_dataset(spec: FaceSpec, spec_text: str, folder: Path, plan: BabblePlan, *, video: bool = True,
+           progress: Callable[[int, int], None] | None = None,
+           recovered: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """A babbling dataset (`mirrorface babble`): `record_dataset` with the settings it keeps and must resume with.
+
+    `spec_text` is the face spec's TOML, stored with the data so the dataset says what face made it.
+    """
+    sampler = plan.sampler
+    info = {"face_spec": spec_text, "sampler": sampler.kind, "hold_frames": sampler.hold_frames,
+            "near_rest": sampler.near_rest, "settle": plan.settle, "seed": plan.seed,
+            "episode_frames": plan.episode_frames, "software": software_versions()}
+    same = {"sampler": sampler.kind, "near_rest": False}  # datasets made before near-rest babbling were not
+    return record_dataset(spec, folder, plan, info=info, must_match=same, video=video, face_seed=plan.seed,
+                          progress=progress, recovered=recovered)

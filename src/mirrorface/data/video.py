@@ -104,12 +104,10 @@ class VideoWriter:
         self.close()
 
 
-def intact_length(path: Path | str) -> int:
-    """How many leading bytes of an MP4 form whole top-level boxes.
+def _boxes(path: Path | str) -> Iterator[tuple[int, bytes, int]]:
+    """(offset, type, size) of each top-level MP4 box, up to the first one a crash cut short.
 
-    A crash can cut the file inside a box. A cut `mdat` (the frame data) is harmless: the samples
-    before the cut are whole and FFmpeg reads them. A cut `moof` (a fragment's sample table) makes
-    FFmpeg refuse the whole file, so the intact part ends where that box starts.
+    A cut box is yielded with the size it claims; a cut header or garbage ends the walk.
     """
     size = os.path.getsize(path)
     offset = 0
@@ -118,29 +116,49 @@ def intact_length(path: Path | str) -> int:
             f.seek(offset)
             head = f.read(16)
             if len(head) < 8:
-                return offset
+                return
             box_size, kind = struct.unpack(">I4s", head[:8])
             if box_size == 1:  # 64-bit size follows the type
                 if len(head) < 16:
-                    return offset
+                    return
                 box_size = struct.unpack(">Q", head[8:16])[0]
             elif box_size == 0:  # "extends to the end of the file"
-                return size
+                box_size = size - offset
             if box_size < 8:
-                return offset  # not a box: garbage from here on
-            if offset + box_size > size:
-                return size if kind == b"mdat" else offset
+                return  # not a box: garbage from here on
+            yield offset, kind, box_size
             offset += box_size
-    return size
 
 
-def trim(path: Path | str) -> int:
-    """Cut a crash-truncated MP4 back to its intact boxes, so any player opens it.
+def intact_length(path: Path | str) -> int:
+    """How many leading bytes of an MP4 form whole top-level boxes.
 
-    Returns the new size in bytes. A complete file is left untouched.
+    A crash can cut the file inside a box. A cut `mdat` (the frame data) is harmless: the samples
+    before the cut are whole and FFmpeg reads them. A cut `moof` (a fragment's sample table) makes
+    FFmpeg refuse the whole file, so the intact part ends where that box starts.
     """
-    size, keep = os.path.getsize(path), intact_length(path)
-    if keep < size:
+    size = os.path.getsize(path)
+    intact = 0
+    for offset, kind, box_size in _boxes(path):
+        if offset + box_size > size:
+            return size if kind == b"mdat" else offset
+        intact = offset + box_size
+    return intact
+
+
+def trim(path: Path | str, frames: int | None = None) -> int:
+    """Cut a crash-truncated MP4 back to its intact boxes, so any player opens it; returns its size.
+
+    With `frames`, also cut every fragment after the first `frames` (the writer puts one frame in
+    each), so the video holds exactly the frames its episode's rows describe. A complete file
+    with no more frames than that is left untouched.
+    """
+    keep = intact_length(path)
+    if frames is not None:
+        fragments = [offset for offset, kind, _ in _boxes(path) if kind == b"moof" and offset < keep]
+        if len(fragments) > frames:
+            keep = fragments[frames]
+    if keep < os.path.getsize(path):
         with open(path, "r+b") as f:
             f.truncate(keep)
             os.fsync(f.fileno())

@@ -41,6 +41,7 @@ from mirrorface.data.dataset import (
     IMAGE_PATH,
     INFO,
     VIDEO_PATH,
+    check_episodes,
     episode_path,
     make_features,
     make_schema,
@@ -146,6 +147,7 @@ class DatasetWriter:
         if (self.root / EPISODES).exists() and intact < (self.root / EPISODES).stat().st_size:
             os.truncate(self.root / EPISODES, intact)  # drop a line cut off mid-append
         self._recover()
+        check_episodes(self.root, self.info, self.episodes)  # never append to a dataset that is already broken
         self._write_info()
 
     # -- public API -------------------------------------------------------------------------
@@ -354,7 +356,7 @@ class DatasetWriter:
                 self._drop(index)
                 continue
             if self.video:
-                trim(self._path(VIDEO_PATH, index))  # so that any player opens it
+                trim(self._path(VIDEO_PATH, index), keep)  # as many frames as rows, and any player opens it
             else:
                 for png in self._path(IMAGE_PATH, index).parent.glob("frame_*"):
                     if int(png.stem.split("_")[1]) >= keep or png.suffix != ".png":

@@ -1,6 +1,6 @@
 """Articulation metrics on executed motion: lip closures, lip-teeth contact, timing, smoothness.
 
-The instrument is the simulator's own ground-truth geometry (`SimFace.mouth_of`: the lip
+The instrument is the simulator's own ground-truth geometry (`Painter.mouth_of`: the lip
 contours the skin forms at the measured actuator positions, in mm), not a camera estimate, so
 these numbers say what the face really did, free of perception noise. Targets are measured the
 same way on the mouth drawn from articulator values (`targets.mouth.mouth_from_articulation`).
@@ -25,8 +25,8 @@ from mirrorface.articulation.closure import closure_intervals
 from mirrorface.articulation.coarticulation import Track
 from mirrorface.articulation.phonemes import Viseme, articulation_of
 from mirrorface.errors import MirrorfaceError
+from mirrorface.face.sim.painter import Painter
 from mirrorface.face.sim.skin import N_LIP, UPPER_TEETH_EDGE, MouthShape
-from mirrorface.hardware.sim import SimFace
 from mirrorface.targets.mouth import mouth_from_articulation
 from mirrorface.timeline import Timeline
 
@@ -70,7 +70,7 @@ def _centre_gap(mouth: MouthShape) -> float:
     return float(np.mean(mouth.lower_inner[CENTRE, 1] - mouth.upper_inner[CENTRE, 1]))
 
 
-def lip_gap_mm(face: SimFace, positions: np.ndarray) -> np.ndarray:
+def lip_gap_mm(face: Painter, positions: np.ndarray) -> np.ndarray:
     """Opening between the inner lips at the mouth's centre (mm; ~0 when the lips touch).
 
     Measured on the simulator's ground-truth lip geometry at each row of measured actuator
@@ -97,7 +97,7 @@ def target_gap_mm(values: np.ndarray) -> np.ndarray:
     return np.array([_centre_gap(mouth_from_articulation(v)) for v in np.atleast_2d(values)])
 
 
-def labiodental_contact(face: SimFace, positions: np.ndarray) -> np.ndarray:
+def labiodental_contact(face: Painter, positions: np.ndarray) -> np.ndarray:
     """Whether the lower lip rests against the upper teeth (f, v), frame by frame.
 
     Contact: the lower lip's inner edge, averaged over the centre region, at least

@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from mirrorface.data.babbling import Sampler, random_safe_poses
+from mirrorface.face.sim.painter import Painter
 from mirrorface.face.spec import FaceSpec
-from mirrorface.hardware.sim import SimFace
 from mirrorface.models.mlp import MLP, MLPConfig
 from mirrorface.perception.landmarks import FaceMeshDetector, lip_indices
 
@@ -66,7 +66,7 @@ def fit_mlp(x_train, y_train, x_test, seed: int, epochs: int = 600):
 
 def probe_face(spec: FaceSpec, samples: int = 1000, sampler: str = "uniform", seed: int = 0,
                progress=None) -> ProbeResult:
-    face = SimFace(spec, seed=seed)
+    face = Painter(spec, seed=seed)
     rng = np.random.default_rng(seed)
     poses = random_safe_poses(spec, samples, rng, Sampler(sampler).moving(spec))
     lips = lip_indices()

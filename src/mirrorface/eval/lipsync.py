@@ -27,6 +27,7 @@ from mirrorface.articulation.sources import Utterance, from_text, track_of
 from mirrorface.constants import ACTION, LANDMARKS
 from mirrorface.data.dataset import Dataset
 from mirrorface.eval import articulation as art
+from mirrorface.face.sim.painter import Painter
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync import baselines
@@ -100,7 +101,7 @@ def method_commands(ctx: Context, method: str, utt: Utterance, target_frames: np
     raise ValueError(f"unknown method {method!r}")
 
 
-def articulation_metrics(face: SimFace, positions: np.ndarray, track: Track, utt: Utterance) -> dict:
+def articulation_metrics(face: Painter, positions: np.ndarray, track: Track, utt: Utterance) -> dict:
     fps = track.fps
     gap = art.lip_gap_mm(face, positions)
     reference = art.target_gap_mm(track.values)
@@ -120,7 +121,7 @@ def run_case(ctx: Context, label: str, utt: Utterance, methods: tuple[str, ...] 
     """Synthesize the targets, perform every method on a fresh face, score what the camera saw."""
     fps = ctx.spec.camera.fps
     track = track_of(utt, fps)
-    target_frames = np.stack(list(speaking_frames(SimFace(ctx.spec, seed=ctx.seed), track)))
+    target_frames = np.stack(list(speaking_frames(Painter(ctx.spec, seed=ctx.seed), track)))
     target_latents = {name: encode_frames(v, target_frames) for name, v in ctx.scorers.items()}
     fat_latents = encode_frames(ctx.models.vae, target_frames)
     fat = ctx.models.fat
@@ -139,7 +140,7 @@ def run_case(ctx: Context, label: str, utt: Utterance, methods: tuple[str, ...] 
 
 @dataclass
 class Scored:
-    face: SimFace  # the face that performed (its geometry measures the lips)
+    face: Painter  # the painter of the face that performed (its geometry measures the lips)
     sent: np.ndarray  # (F, n) commands after the safety layer
     positions: np.ndarray  # (F, n) measured positions
     frames: np.ndarray  # (F, H, W, 3) what the camera saw
@@ -153,7 +154,7 @@ def perform_and_score(spec: FaceSpec, commands: np.ndarray, scorers: dict[str, V
         run = execute(robot, commands, spec.camera.fps)
     errors = {name: ((encode_frames(v, run.frames) - target_latents[name]) ** 2).mean(1)
               for name, v in scorers.items()}
-    return Scored(robot, run.sent, run.positions, run.frames, errors)
+    return Scored(robot.painter, run.sent, run.positions, run.frames, errors)
 
 
 def run_cases(ctx: Context, items: list[tuple[str, str, str | None, str]], methods: tuple[str, ...],

@@ -95,7 +95,11 @@ def current_session(path: str | Path, module: nn.Module):
     """An onnxruntime session on `path` if that file was exported from `module`'s current weights, else None."""
     if not Path(path).is_file():
         return None
-    runner = session(path)
+    try:
+        runner = session(path)
+    except MirrorfaceError as exc:  # a damaged graph is as good as a stale one: PyTorch runs the weights
+        logging.getLogger(__name__).warning("%s; running the model on PyTorch instead", exc)
+        return None
     current = runner.get_modelmeta().custom_metadata_map.get("mirrorface.weights") == weights_digest(module)
     return runner if current else None
 
@@ -143,7 +147,11 @@ def session(path: str | Path, threads: int = 1):
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime's errors (InvalidProtobuf, Fail, ...) share no base but Exception
+        reason = str(exc).split(":")[-1].strip() or type(exc).__name__
+        raise MirrorfaceError(f"{path} is not a usable ONNX model ({reason}); export it again") from None
 
 
 def parity(module: nn.Module, onnx_path: str | Path, inputs: tuple[torch.Tensor, ...]) -> float:

@@ -6,6 +6,7 @@ in normalized commands: one float per actuator in [0, 1], ordered by `Actuator.i
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from functools import cached_property
 from importlib import resources
@@ -93,6 +94,13 @@ class Camera(_Frozen):
     fps: float = Field(default=30.0, gt=0)
     device: str | None = None  # OpenCV device for a real face, e.g. "0" or "/dev/video2"
 
+    @model_validator(mode="after")
+    def _check_even(self) -> Camera:
+        # Datasets store H.264 video in 4:2:0 colour, which halves both sides: they must be even.
+        if self.width % 2 or self.height % 2:
+            raise ValueError(f"width and height must be even numbers of pixels, got {self.width}x{self.height}")
+        return self
+
 
 class Bus(_Frozen):
     """How the face's servos are wired (see docs/hardware.md); `sim` is the built-in simulator."""
@@ -164,6 +172,11 @@ class FaceSpec(_Frozen):
     @cached_property
     def ordered(self) -> tuple[Actuator, ...]:
         return tuple(sorted(self.actuators, key=lambda a: a.index))
+
+    @cached_property
+    def digest(self) -> str:
+        """A fingerprint of everything the spec says (not of its comments or layout)."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
     @property
     def n(self) -> int:

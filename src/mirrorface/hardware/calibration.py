@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from mirrorface.errors import SpecError
 from mirrorface.face.spec import FaceSpec
+from mirrorface.files import atomic_output
 
 
 class ActuatorCalibration(BaseModel):
@@ -79,6 +80,5 @@ def load_calibration(path: Path, spec: FaceSpec) -> Calibration:
 
 def save_calibration(calibration: Calibration, path: Path) -> None:
     """Write atomically: a calibration is never half-written."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(calibration.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    with atomic_output(path) as tmp:
+        tmp.write_text(calibration.model_dump_json(indent=2) + "\n", encoding="utf-8")

@@ -7,11 +7,12 @@ routes every command through the safety layer; backends implement only the raw `
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 
 import numpy as np
 
-from mirrorface.errors import DeviceError
+from mirrorface.errors import DeviceError, SafetyError
 from mirrorface.face.safety import SafetyLayer, SafetyReport
 from mirrorface.face.spec import FaceSpec
 
@@ -51,8 +52,8 @@ class Face(ABC):
         """The camera's current view of the face: (H, W, 3) uint8 RGB."""
 
     @abstractmethod
-    def advance(self, seconds: float) -> None:
-        """Let time pass: a real face sleeps, the simulator steps its dynamics."""
+    def _advance(self, seconds: float) -> None:
+        """Let `seconds` (finite, >= 0) pass: a real face waits, the simulator steps its dynamics."""
 
     @property
     @abstractmethod
@@ -70,6 +71,13 @@ class Face(ABC):
         self._connected = True
         self.safety.reset(self.read_positions())
         self._last_send_clock = None
+
+    def advance(self, seconds: float) -> None:
+        """Let time pass. A step that is not a finite, non-negative number of seconds is refused
+        here, before it can reach the face's clock, so the face stays usable."""
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise SafetyError(f"time can only advance by a finite number of seconds >= 0, got {seconds}")
+        self._advance(seconds)
 
     def send(self, command: np.ndarray) -> np.ndarray:
         """Send a command through the safety layer; returns the command actually sent."""

@@ -18,7 +18,7 @@ from mirrorface.articulation.coarticulation import Track
 from mirrorface.articulation.sources import Utterance, track_of
 from mirrorface.constants import ACTION
 from mirrorface.data.dataset import Dataset
-from mirrorface.hardware.sim import SimFace
+from mirrorface.face.sim.painter import Painter
 from mirrorface.lipsync.crop import MouthCrop
 from mirrorface.speech import audio_corpus, tts
 from mirrorface.targets.frames import speaking_frames
@@ -68,13 +68,13 @@ def training_sentences(voicings: int, seed: int, sentences: int | None = None) -
     return out
 
 
-def speaking_crops(face: SimFace, track: Track, crop: MouthCrop) -> Iterator[np.ndarray]:
+def speaking_crops(face: Painter, track: Track, crop: MouthCrop) -> Iterator[np.ndarray]:
     """The mouth crops of the track's speaking frames; only the crop's pixels are rendered."""
     window = crop.window(face.spec.camera.width, face.spec.camera.height)
     yield from speaking_frames(face, track, window=window, finish=crop if window is None else crop.resize)
 
 
-def synthesized(face: SimFace, crop: MouthCrop, utterances: list[Utterance]) -> list[Spoken]:
+def synthesized(face: Painter, crop: MouthCrop, utterances: list[Utterance]) -> list[Spoken]:
     """Paint each utterance's mouth on the face at the camera's rate and crop the frames."""
     fps = face.spec.camera.fps
     spoken = []

@@ -23,8 +23,8 @@ from mirrorface.articulation.coarticulation import Track
 from mirrorface.articulation.sources import Utterance, track_of
 from mirrorface.errors import MirrorfaceError
 from mirrorface.export.onnx import FAT_ONNX, OnnxStreamingFAT, current_session, session
+from mirrorface.face.sim.painter import Painter
 from mirrorface.face.spec import FaceSpec
-from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync.frames import speaking_crops
 from mirrorface.lipsync.latents import crop_of, encode_crops
 from mirrorface.models.fat import FAT, FATConfig
@@ -132,7 +132,7 @@ class SpeechPlan:
     commands: np.ndarray  # (F, n) the FAT's commands, command k sent at k / fps
 
 
-def target_latents(face: SimFace, track: Track, vae: VAE, chunk: int = 48) -> Iterator[np.ndarray]:
+def target_latents(face: Painter, track: Track, vae: VAE, chunk: int = 48) -> Iterator[np.ndarray]:
     """Render the target frames and encode their mouth crops: blocks of latents, as they are ready."""
     crops = []
     for k, crop in enumerate(speaking_crops(face, track, crop_of(vae)), 1):
@@ -144,7 +144,7 @@ def target_latents(face: SimFace, track: Track, vae: VAE, chunk: int = 48) -> It
             yield block
 
 
-def plan_speech(utt: Utterance, face: SimFace, models: LipSyncModels) -> SpeechPlan:
+def plan_speech(utt: Utterance, face: Painter, models: LipSyncModels) -> SpeechPlan:
     """Text or audio in, the face's timed command trajectory out.
 
     The target frames are rendered by worker processes while this one encodes the finished ones

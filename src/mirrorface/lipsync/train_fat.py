@@ -91,7 +91,8 @@ def training_sequences(vae: VAE, data: str | Path, settings: FATTraining,
     babble = [Sequence(e.commands, encode_crops(vae, e.crops))
               for e in babbling_episodes(dataset, crop, settings.babble_frames)]
     face = SimFace(spec, seed=settings.seed + 1)
-    spoken = synthesized(face, crop, training_sentences(settings.voicings, settings.seed + 1, settings.sentences))
+    sentences = training_sentences(settings.voicings, settings.seed + 1, settings.sentences)
+    spoken = synthesized(face.painter, crop, sentences)
     targets = [encode_crops(vae, s.crops) for s in spoken]
     pool = Sequence(np.concatenate([s.commands for s in babble]), np.concatenate([s.latents for s in babble]))
     with face:

@@ -17,7 +17,7 @@ from scipy.spatial import cKDTree
 
 from mirrorface.constants import LANDMARKS
 from mirrorface.data.dataset import Dataset
-from mirrorface.hardware.sim import SimFace
+from mirrorface.face.sim.painter import Painter
 from mirrorface.lipsync.crop import crop_from_landmarks, to_tensor
 from mirrorface.lipsync.frames import babbling_episodes, synthesized, training_sentences
 from mirrorface.lipsync.latents import encode_crops
@@ -88,7 +88,7 @@ def train_vae(data: str | Path, out: str | Path, settings: VAETraining = VAETrai
             progress=report("pretrain"), meta={**meta, "stage": "pretrain"})
     anchors = torch.from_numpy(encode_crops(pretrained, train_real))
 
-    face = SimFace(spec, seed=settings.seed)
+    face = Painter(spec, seed=settings.seed)
     spoken = synthesized(face, crop, training_sentences(settings.voicings, settings.seed, settings.sentences))
     synth = np.concatenate([s.crops for s in spoken])
     resume_finetune = resume and (out / "train_state.json").is_file()

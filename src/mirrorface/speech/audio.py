@@ -12,8 +12,6 @@ with a one-line message.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import wave
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from mirrorface.errors import MirrorfaceError
+from mirrorface.files import atomic_output
 
 # A file whose RMS level is below -60 dBFS holds no usable speech: normal speech recordings sit
 # around -30 to -15 dBFS and a quiet room's noise floor around -60 to -70 dBFS, so this rejects
@@ -118,16 +117,9 @@ def save_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
         raise MirrorfaceError(f"sample rate must be positive, got {sample_rate}")
     path = Path(path)
     pcm = np.round(np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(int(sample_rate))
-            out.writeframes(pcm.tobytes())
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private (0600); a WAV is for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp, open(tmp, "wb") as raw, wave.open(raw, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(int(sample_rate))
+        out.writeframes(pcm.tobytes())
     return path

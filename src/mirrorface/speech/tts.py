@@ -155,6 +155,10 @@ def synthesize(text: str, lang: str = "en", voice: str | None = None, *, variant
     """
     if not text or not text.strip():
         raise MirrorfaceError("the text is empty: there is nothing to say")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that were not UTF-8 reach Python as lone surrogates
+        raise MirrorfaceError("the text is not valid UTF-8; save it in UTF-8 and try again") from None
     name, default_rate, pitch = resolve_voice(lang, voice)
     if variant:
         name = name.split("+")[0] + variant

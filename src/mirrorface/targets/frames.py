@@ -1,6 +1,6 @@
 """Synthesized speaking frames: the robot's own face showing the target mouth, frame by frame.
 
-For the simulated face the mouth is painted by the renderer (`SimFace.render_mouth`) onto the
+For the simulated face the mouth is painted by the simulator's painter (`Painter.render_mouth`) onto the
 neutral face, on the face camera's frame clock; this is the Wav2Lip step of the lip-sync paper.
 
 Rendering is the slow part of the speech front end, so chunks of frames are rendered by forked
@@ -22,19 +22,18 @@ from itertools import islice
 import numpy as np
 
 from mirrorface.articulation.coarticulation import Track
-from mirrorface.hardware.sim import SimFace
+from mirrorface.face.sim.painter import Painter, Window
 from mirrorface.targets.mouth import mouth_from_articulation
 
 PARALLEL_FROM = 60  # frames; shorter tracks are not worth forking for
 CHUNK = 24  # frames per task: small, so that the caller's work overlaps the rendering
 AHEAD = 4  # tasks in flight per process, bounding what is rendered before the caller wants it
 
-Window = tuple[int, int, int, int]  # x, y, width, height in pixels
 Finish = Callable[[np.ndarray], np.ndarray]  # applied to each frame where it is drawn (a resize, say)
-_job: tuple[SimFace, np.ndarray, Window | None, Finish | None] | None = None  # inherited by forked workers
+_job: tuple[Painter, np.ndarray, Window | None, Finish | None] | None = None  # inherited by forked workers
 
 
-def _frame(face: SimFace, values: np.ndarray, k: int, window: Window | None, finish: Finish | None) -> np.ndarray:
+def _frame(face: Painter, values: np.ndarray, k: int, window: Window | None, finish: Finish | None) -> np.ndarray:
     frame = face.render_mouth(mouth_from_articulation(values), frame_seed=k, window=window)
     return frame if finish is None else finish(frame)
 
@@ -45,7 +44,7 @@ def _chunk(first: int) -> np.ndarray:
     return np.stack([_frame(face, values[k], k, window, finish) for k in range(first, min(first + CHUNK, len(values)))])
 
 
-def speaking_frames(face: SimFace, track: Track, workers: int | None = None, window: Window | None = None,
+def speaking_frames(face: Painter, track: Track, workers: int | None = None, window: Window | None = None,
                     finish: Finish | None = None) -> Iterator[np.ndarray]:
     """One RGB frame per track frame: the face at rest, its mouth shaped by the track.
 

@@ -2,7 +2,7 @@
 
 The lip-sync paper painted speech onto frames of the robot's own face with Wav2Lip (Prajwal et
 al., "A Lip Sync Expert Is All You Need for Speech to Lip Generation In the Wild", ACM MM 2020).
-mirrorface's default is the articulatory renderer (`SimFace.render_mouth` for the simulator,
+mirrorface's default is the articulatory renderer (`Painter.render_mouth` for the simulator,
 `mirrorface.targets.warp.MouthWarper` for a real robot). This module is the optional real-world
 path: Wav2Lip's weights are licensed by their authors for non-commercial use only, so mirrorface
 never ships them, never downloads them, and never makes them a default. A user who has a

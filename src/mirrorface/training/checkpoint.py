@@ -10,7 +10,6 @@ leaves the previous checkpoint whole.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -22,14 +21,14 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from mirrorface.errors import MirrorfaceError
+from mirrorface.files import atomic_output
 
 M = TypeVar("M", bound=nn.Module)
 
 
 def save_atomic(write: Callable[[str], None], path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    write(str(tmp))
-    os.replace(tmp, path)  # an interrupt leaves the previous file, never half of a new one
+    with atomic_output(path) as tmp:  # an interrupt leaves the previous file, never half of a new one
+        write(str(tmp))
 
 
 def write_json(data: dict, path: Path) -> None:

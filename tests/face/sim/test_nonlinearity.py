@@ -8,11 +8,11 @@ import numpy as np
 
 from mirrorface.data.babbling import random_safe_poses
 from mirrorface.eval.face_probe import fit_linear, fit_mlp
-from mirrorface.hardware.sim import SimFace
+from mirrorface.face.sim.painter import Painter
 
 
 def test_a_linear_fit_is_at_least_twice_as_bad_as_a_small_mlp(lips10):
-    sim = SimFace(lips10)
+    sim = Painter(lips10)
     poses = random_safe_poses(lips10, 1200, np.random.default_rng(0), list(range(lips10.n)))
     lips = np.array([sim.mouth_of(p).contours().reshape(-1) for p in poses])
     train, test = slice(0, 1000), slice(1000, None)

@@ -2,13 +2,13 @@ import numpy as np
 import pytest
 
 from mirrorface.data.babbling import random_safe_poses
-from mirrorface.hardware.sim import SimFace
+from mirrorface.face.sim.painter import Painter
 from mirrorface.perception.landmarks import FaceMeshDetector, lip_indices
 
 
 def test_same_seed_same_frames_other_seed_other_noise(lips10):
     pose = lips10.neutral
-    a, b, c = (SimFace(lips10, seed=s) for s in (3, 3, 4))
+    a, b, c = (Painter(lips10, seed=s) for s in (3, 3, 4))
     frames_a = [a.render_pose(pose) for _ in range(3)]
     frames_b = [b.render_pose(pose) for _ in range(3)]
     assert all(np.array_equal(x, y) for x, y in zip(frames_a, frames_b, strict=True))
@@ -17,13 +17,13 @@ def test_same_seed_same_frames_other_seed_other_noise(lips10):
 
 
 def test_frame_has_the_camera_size(emo26):
-    assert SimFace(emo26).render_pose(emo26.neutral).shape == (256, 256, 3)
+    assert Painter(emo26).render_pose(emo26.neutral).shape == (256, 256, 3)
 
 
 @pytest.mark.parametrize("face", ["lips10", "emo26"])
 def test_mediapipe_finds_the_face_in_random_safe_renders(face, request):
     spec = request.getfixturevalue(face)
-    sim = SimFace(spec, seed=1)
+    sim = Painter(spec, seed=1)
     poses = random_safe_poses(spec, 60, np.random.default_rng(1), list(range(spec.n)))
     with FaceMeshDetector(video=False) as detect:
         found = [detect(sim.render_pose(p)) is not None for p in poses]
@@ -31,7 +31,7 @@ def test_mediapipe_finds_the_face_in_random_safe_renders(face, request):
 
 
 def test_teeth_show_only_when_the_lips_part(lips10):
-    sim = SimFace(lips10, seed=0)
+    sim = Painter(lips10, seed=0)
     closed = lips10.neutral.copy()
     closed[lips10.index_of("jaw")] = 0.0
     closed[lips10.index_of("upper_lip_center")] = 0.35
@@ -52,13 +52,13 @@ def test_mouth_painting_reproduces_the_pose_it_was_taken_from(lips10):
     pose = lips10.neutral.copy()
     pose[lips10.index_of("jaw")] = 0.7
     pose[lips10.index_of("corner_left_x")] = 0.9
-    a, b = SimFace(lips10, seed=5), SimFace(lips10, seed=5)
+    a, b = Painter(lips10, seed=5), Painter(lips10, seed=5)
     painted = a.render_mouth(a.mouth_of(pose), positions=pose)
     assert np.array_equal(painted, b.render_pose(pose))
 
 
 def test_mouth_painting_moves_the_lips_without_actuators(lips10):
-    sim = SimFace(lips10, seed=0)
+    sim = Painter(lips10, seed=0)
     open_pose = lips10.neutral.copy()
     open_pose[lips10.index_of("jaw")] = 0.9
     with FaceMeshDetector(video=False) as detect:
@@ -74,7 +74,7 @@ def test_mouth_painting_moves_the_lips_without_actuators(lips10):
 @pytest.mark.parametrize("face", ["lips10", "emo26"])
 def test_a_window_is_that_part_of_the_frame(face, request):
     spec = request.getfixturevalue(face)
-    sim = SimFace(spec, seed=2)
+    sim = Painter(spec, seed=2)
     rng = np.random.default_rng(2)
     poses = random_safe_poses(spec, 12, rng, list(range(spec.n)))  # neck turns and jaw drops included
     for k, pose in enumerate(poses):
@@ -90,6 +90,6 @@ def test_a_window_is_that_part_of_the_frame(face, request):
 
 
 def test_a_window_outside_the_frame_is_refused(lips10):
-    sim = SimFace(lips10)
+    sim = Painter(lips10)
     with pytest.raises(ValueError, match="not inside"):
         sim.renderer.draw(sim.surface(lips10.neutral), window=(200, 200, 75, 75))
