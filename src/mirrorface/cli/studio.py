@@ -43,3 +43,42 @@ def studio(ctx: typer.Context,
     config = StudioConfig(workdir=workdir, token=token, speak_face=face, coexpress_face=coexpress_face,
                           models=models, data_roots=tuple(data), babble_data=babble, chat_url=chat_url, seed=seed)
     serve(config, host, port, announce=typer.echo)
+
+
+@app.command("render-study")
+def render_study(
+    babble: Path = typer.Option(Path("data/lips10-babble"), help="Babbling dataset (the nearest-landmarks "
+                                "baseline draws from it)."),
+    sentence: list[str] = typer.Option(None, help="A sentence to show (repeat; default: the paper's three)."),
+    workdir: Path = WORKDIR,
+    face: str = typer.Option("lips10", help="The face that speaks."),
+    models: Path = typer.Option(None, help="Lip-sync models folder (default: the face's shipped ones)."),
+    seed: int = typer.Option(0, help="Seeds the simulated camera."),
+) -> None:
+    """Render the study's clips: each sentence by ours, nearest-neighbour landmarks and audio amplitude."""
+    from mirrorface.speech.corpus import TEST_SENTENCES
+    from mirrorface.studio.study import render_clips
+
+    folder = workdir / "study" / "clips"
+    manifest = render_clips(folder, list(sentence or TEST_SENTENCES), babble, face, models, seed=seed,
+                            progress=lambda text: typer.echo(f"rendering: {text}", err=True))
+    typer.echo(f"{folder}: {len(manifest['sentences'])} sentences x {len(manifest['methods'])} methods")
+
+
+@app.command("analyze")
+def analyze(db: Path = typer.Argument(..., help="The study's SQLite file (WORKDIR/study/study.db)."),
+            csv: Path = typer.Option(None, help="Also write every answer to this CSV file."),
+            plot: Path = typer.Option(None, help="Also draw the choices to this PNG."),
+            as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")) -> None:
+    """The perceptual study's statistics: chi-square against chance, binomial tests, Cohen's w, V, h."""
+    import json
+
+    from mirrorface.studio import stats, study
+
+    answers = study.read_answers(db)
+    result = stats.analyze(answers, study.METHODS)
+    typer.echo(json.dumps(result, indent=2) if as_json else stats.report_text(result))
+    if csv is not None:
+        csv.write_text(stats.to_csv(answers))
+    if plot is not None:
+        stats.plot(result, plot)

@@ -1,4 +1,19 @@
 """stub"""
-from fastapi import APIRouter
+from fastapi import APIRouter, WebSocket
 
 router = APIRouter()
+
+
+@router.post("/api/babble")
+def babble() -> dict:
+    return {}
+
+
+@router.post("/api/chat")
+def chat() -> dict:
+    return {}
+
+
+@router.websocket("/ws/coexpress")
+async def co(ws: WebSocket) -> None:
+    await ws.accept()

@@ -25,6 +25,7 @@ from mirrorface.studio.speak import FILES
 router = APIRouter()
 SESSION = re.compile(r"^[0-9a-f]{16}$")
 FRAME_HEADER = struct.Struct("<c3xId")  # b"F", pad, index, time (s)
+DRAIN_LIMIT = 4 * uploads.MAX_BYTES  # bodies up to this are read to the end to answer them cleanly
 
 
 def jpeg(rgb: np.ndarray, quality: int = 85) -> bytes:
@@ -43,16 +44,24 @@ def options(request: Request) -> dict:
 
 @router.post("/api/upload")
 async def upload(request: Request) -> dict:
-    """The raw body is the file; read in pieces so an oversized one is refused without being kept."""
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > uploads.MAX_BYTES:
-        raise HTTPException(413, f"the upload is {declared / 1e6:.1f} MB; the limit is "
-                                 f"{uploads.MAX_BYTES / 1e6:.0f} MB")
-    body = bytearray()
+    """The raw body is the file, read in pieces and kept only up to the limit.
+
+    A body over the limit is read to its end and dropped (a reply sent while the browser is still
+    sending would reach it as a reset connection, not as the message); far over it, it is refused
+    at once.
+    """
+    too_big = HTTPException(413, f"the upload is larger than the {uploads.MAX_BYTES / 1e6:.0f} MB limit")
+    if int(request.headers.get("content-length") or 0) > DRAIN_LIMIT:
+        raise too_big
+    body, size = bytearray(), 0
     async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > uploads.MAX_BYTES:
-            raise HTTPException(413, f"the upload is larger than the {uploads.MAX_BYTES / 1e6:.0f} MB limit")
+        size += len(chunk)
+        if size <= uploads.MAX_BYTES:
+            body.extend(chunk)
+        elif size > DRAIN_LIMIT:
+            raise too_big
+    if size > uploads.MAX_BYTES:
+        raise too_big
     folder = request.app.state.studio.config.workdir / "uploads"
     try:
         upload_id = await asyncio.to_thread(uploads.store, folder, bytes(body))

@@ -1,7 +1,8 @@
 // The page: tabs, and each view's module started once.
 import { initSpeak } from "./speak.js";
+import { initAnalysis, initStudy } from "./study.js";
 
-const views = { speak: initSpeak };
+const views = { speak: initSpeak, study: initStudy, analysis: initAnalysis };
 const started = {};
 
 async function show(name) {
