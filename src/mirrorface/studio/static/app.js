@@ -1,8 +1,9 @@
 // The page: tabs, and each view's module started once.
+import { initCoexpress } from "./coexpress.js";
 import { initSpeak } from "./speak.js";
 import { initAnalysis, initStudy } from "./study.js";
 
-const views = { speak: initSpeak, study: initStudy, analysis: initAnalysis };
+const views = { speak: initSpeak, coexpress: initCoexpress, study: initStudy, analysis: initAnalysis };
 const started = {};
 
 async function show(name) {
