@@ -34,10 +34,12 @@ class Studio:
 
     def __init__(self, workdir: Path, *args: str, host: str = "127.0.0.1"):
         self.port, self.workdir = free_port(), workdir
-        env = dict(os.environ, PYTHONPATH=f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", OMP_NUM_THREADS="1")
+        path = f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
+        env = dict(os.environ, PYTHONPATH=path, OMP_NUM_THREADS="1")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mirrorface", "studio", "--host", host, "--port", str(self.port),
-             "--workdir", str(workdir), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             "--workdir", str(workdir), "--data", str(workdir / "data"), *args],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.url = f"http://127.0.0.1:{self.port}"
         self.banner = self.process.stdout.readline().strip()  # "mirrorface studio: http://..."
         deadline = time.monotonic() + 60
@@ -47,7 +49,8 @@ class Studio:
                 break
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the studio did not start: {self.banner} {self.process.stdout.read()}") from None
+                    output = self.process.stdout.read()
+                    raise RuntimeError(f"the studio did not start: {self.banner} {output}") from None
                 time.sleep(0.1)
 
     def close(self) -> None:

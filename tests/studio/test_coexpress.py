@@ -67,7 +67,8 @@ def test_the_robot_answers_the_webcam(camera_browser, studio):
         # the robot's face is drawn: its canvas is not the blank background
         spread = page.evaluate("""() => { const d = document.getElementById('co-robot').getContext('2d')
             .getImageData(0, 0, 256, 256).data; let lo = 255, hi = 0;
-            for (let i = 0; i < d.length; i += 4) { lo = Math.min(lo, d[i]); hi = Math.max(hi, d[i]); } return hi - lo; }""")
+            for (let i = 0; i < d.length; i += 4) { lo = Math.min(lo, d[i]); hi = Math.max(hi, d[i]); }
+            return hi - lo; }""")
         assert spread > 100
         page.click("#co-stop")
         page.wait_for_function("document.getElementById('co-start').disabled === false")

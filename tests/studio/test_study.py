@@ -59,10 +59,12 @@ def test_a_participant_completes_the_study_and_the_analysis_matches_scipy(page, 
 
     db = studio.workdir / "study" / "study.db"
     with sqlite3.connect(db) as con:
-        rows = con.execute("SELECT participant, trial, sentence, chosen, position FROM answers ORDER BY trial").fetchall()
+        rows = con.execute("SELECT participant, trial, sentence, chosen, position FROM answers "
+                           "ORDER BY trial").fetchall()
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     trials = study.trials("p01", 3)
-    expected = [("p01", t.index, SENTENCES[t.sentence], t.shown["ABC".index(c)], c) for t, c in zip(trials, CHOICES)]
+    expected = [("p01", t.index, SENTENCES[t.sentence], t.shown["ABC".index(c)], c)
+                for t, c in zip(trials, CHOICES, strict=True)]
     assert rows == expected  # one row per answer, the method behind the chosen position
 
     body = json.dumps({"participant": "p01", "trial": 0, "position": "B"}).encode()
@@ -76,7 +78,7 @@ def test_a_participant_completes_the_study_and_the_analysis_matches_scipy(page, 
     shown = page.evaluate("window.studyAnalysis")
     counts = np.array([sum(r[3] == m for r in rows) for m in study.METHODS])
     chi2, p = sp.chisquare(counts, f_exp=[len(rows) / 3] * 3)
-    assert shown["counts"] == dict(zip(study.METHODS, counts.tolist()))
+    assert shown["counts"] == dict(zip(study.METHODS, counts.tolist(), strict=True))
     assert shown["chi_square"]["statistic"] == pytest.approx(chi2)
     assert shown["chi_square"]["p"] == pytest.approx(p)
     assert shown["chi_square"]["cohens_w"] == pytest.approx(math.sqrt(chi2 / 3))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ class Studio:
     _engines: dict = field(default_factory=dict)
     _loading: threading.Lock = field(default_factory=threading.Lock)
     face_locks: dict = field(default_factory=dict)
+    babble_runs: dict = field(default_factory=dict)  # job id -> datasets.BabbleRun
 
     def engine(self, name: str, load):
         """A model-holding object, loaded on first use (thread-safe; loading takes seconds)."""
@@ -49,6 +51,9 @@ class Studio:
             if name not in self._engines:
                 self._engines[name] = load()
             return self._engines[name]
+
+    def loaded(self) -> set[str]:
+        return set(self._engines)
 
     def face_lock(self, face: str) -> asyncio.Lock:
         """One performance at a time per face: a face cannot say two sentences at once."""
@@ -65,7 +70,14 @@ def create_app(config: StudioConfig, preload: bool = True) -> FastAPI:
     from mirrorface.studio import api_coexpress, api_data, api_speak, api_study
 
     studio = Studio(config)
-    app = FastAPI(title="mirrorface studio", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        for run in studio.babble_runs.values():  # babbling resumes where it stopped: stopping loses nothing
+            run.stop()
+
+    app = FastAPI(title="mirrorface studio", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.studio = studio
     for module in (api_speak, api_study, api_coexpress, api_data):
         app.include_router(module.router)

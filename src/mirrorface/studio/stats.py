@@ -81,7 +81,8 @@ def plot(result: dict, path: Path) -> Path:
 
     methods = list(result["shares"])
     fig, ax = plt.subplots(figsize=(5, 3.2), dpi=100)
-    ax.bar(methods, [100 * result["shares"][m] for m in methods], color=["#3d8bfd", "#adb5bd", "#ced4da"][: len(methods)])
+    colours = ["#3d8bfd", "#adb5bd", "#ced4da"][: len(methods)]
+    ax.bar(methods, [100 * result["shares"][m] for m in methods], color=colours)
     ax.axhline(100 / len(methods), color="#d62728", linestyle="--", label="chance")
     for x, m in enumerate(methods):
         ax.text(x, 100 * result["shares"][m] + 1, str(result["counts"][m]), ha="center")

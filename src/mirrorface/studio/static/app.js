@@ -1,9 +1,11 @@
 // The page: tabs, and each view's module started once.
+import { initChat } from "./chat.js";
 import { initCoexpress } from "./coexpress.js";
+import { initData } from "./data.js";
 import { initSpeak } from "./speak.js";
 import { initAnalysis, initStudy } from "./study.js";
 
-const views = { speak: initSpeak, coexpress: initCoexpress, study: initStudy, analysis: initAnalysis };
+const views = { speak: initSpeak, coexpress: initCoexpress, data: initData, chat: initChat, study: initStudy, analysis: initAnalysis };
 const started = {};
 
 async function show(name) {

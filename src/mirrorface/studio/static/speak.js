@@ -17,6 +17,11 @@ export async function initSpeak() {
   $("speak-form").addEventListener("submit", (event) => { event.preventDefault(); speak(options); });
 }
 
+// Say `text` with the face (the Chat view's replies): the same path as pressing Speak.
+export async function speakText(text, lang) {
+  await send({ text, lang, voice: "" }, performance.now());
+}
+
 async function speak(options) {
   const pressed = performance.now();
   audioContext = audioContext || new AudioContext();
@@ -35,6 +40,12 @@ async function speak(options) {
       return say($("speak-status"), error.message, true);
     }
   }
+  await send(request, pressed);
+}
+
+async function send(request, pressed) {
+  audioContext = audioContext || new AudioContext();
+  await audioContext.resume();
   run = newRun(pressed);
   window.studioMetrics = run.metrics;
   say($("speak-status"), "speaking…");
