@@ -67,15 +67,26 @@ def studio(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def playwright():
+    """One Playwright driver for the session (its sync API cannot be started twice in one process)."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with sync_playwright() as driver:
+        yield driver
+
+
+def launch(playwright, *extra: str):
+    """Debian's chromium, headless: Playwright only drives it."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra])
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright):
+    browser = launch(playwright)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

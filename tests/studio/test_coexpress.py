@@ -7,7 +7,7 @@ import pytest
 
 from mirrorface.hardware.sim import SimFace
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS
+from .conftest import launch
 
 
 def smiling_face_clip(spec, fps: int = 25) -> list[np.ndarray]:
@@ -36,18 +36,12 @@ def write_y4m(path, frames: list[np.ndarray], fps: int = 25) -> None:
 
 
 @pytest.fixture(scope="module")
-def camera_browser(tmp_path_factory, emo26):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
+def camera_browser(tmp_path_factory, emo26, playwright):
     video = tmp_path_factory.mktemp("camera") / "face.y4m"
     write_y4m(video, smiling_face_clip(emo26))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-            *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
-        yield browser
-        browser.close()
+    browser = launch(playwright, "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}")
+    yield browser
+    browser.close()
 
 
 def test_the_robot_answers_the_webcam(camera_browser, studio):
