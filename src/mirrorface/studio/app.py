@@ -52,6 +52,12 @@ class Studio:
                 self._engines[name] = load()
             return self._engines[name]
 
+    def close(self) -> None:
+        """Release every face an engine holds."""
+        for engine in self._engines.values():
+            if hasattr(engine, "close"):
+                engine.close()
+
     def loaded(self) -> set[str]:
         return set(self._engines)
 
@@ -76,6 +82,7 @@ def create_app(config: StudioConfig, preload: bool = True) -> FastAPI:
         yield
         for run in studio.babble_runs.values():  # babbling resumes where it stopped: stopping loses nothing
             run.stop()
+        studio.close()
 
     app = FastAPI(title="mirrorface studio", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.studio = studio

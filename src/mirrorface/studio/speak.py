@@ -44,10 +44,18 @@ class SpokenFrame:
 
 
 class Speaker:
-    """One face and its lip-sync models, loaded once for every utterance of the session."""
+    """One face and its lip-sync models, loaded once for every utterance of the session.
+
+    The face stays connected between utterances, as a robot on the desk does (each performance
+    starts by settling at neutral); the painter of the target frames is built once too, since
+    a simulated face takes about 0.1 s to set up and the first frame should not wait for it.
+    `close()` releases the face.
+    """
 
     def __init__(self, spec: FaceSpec, models: LipSyncModels, seed: int = 0):
         self.spec, self.models, self.seed = spec, models, seed
+        self.painter = SimFace(spec, seed=seed)  # draws the targets; never moves (a pure function of k)
+        self.robot = make_face(spec, seed=seed)
 
     @classmethod
     def load(cls, face: str | FaceSpec, models: Path | None = None, seed: int = 0) -> Speaker:
@@ -78,13 +86,21 @@ class Speaker:
     def frames(self, track: Track) -> Iterator[SpokenFrame]:
         """The face performing `track`, frame by frame, with the target it aims at."""
         fps = self.spec.camera.fps
-        painter = SimFace(self.spec, seed=self.seed)
-        latents = target_latents(painter, track, self.models.vae, chunk=LATENT_CHUNK)
+        latents = target_latents(self.painter, track, self.models.vae, chunk=LATENT_CHUNK)
         commands = stream_commands(self.models.stream(self.spec.neutral), latents, self.models.fat.config.lead)
-        targets = speaking_frames(SimFace(self.spec, seed=self.seed), track, workers=1)
-        with make_face(self.spec, seed=self.seed) as robot:
-            for k, (step, target) in enumerate(zip(perform(robot, commands, fps), targets, strict=True)):
+        targets = speaking_frames(self.painter, track, workers=1)
+        if not self.robot.is_connected:
+            self.robot.connect()
+        try:
+            for k, (step, target) in enumerate(zip(perform(self.robot, commands, fps), targets, strict=True)):
                 yield SpokenFrame(k, k / fps, target, step.frame, step.sent)
+        except BaseException:
+            self.close()  # a fault mid-sentence: the face goes to its safe pose and is released
+            raise
+
+    def close(self) -> None:
+        if self.robot.is_connected:
+            self.robot.close()
 
     @staticmethod
     def save_audio(folder: Path, utt: Utterance) -> Path:

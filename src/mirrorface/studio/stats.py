@@ -84,6 +84,7 @@ def plot(result: dict, path: Path) -> Path:
     colours = ["#3d8bfd", "#adb5bd", "#ced4da"][: len(methods)]
     ax.bar(methods, [100 * result["shares"][m] for m in methods], color=colours)
     ax.axhline(100 / len(methods), color="#d62728", linestyle="--", label="chance")
+    ax.set_ylim(0, min(100, 100 * max(result["shares"].values()) + 15))  # room for the counts and the legend
     for x, m in enumerate(methods):
         ax.text(x, 100 * result["shares"][m] + 1, str(result["counts"][m]), ha="center")
     c = result["chi_square"]

@@ -81,6 +81,14 @@ async function babble() {
   poll();
 }
 
+// A checkpoint's figure: numbers to 4 significant places, lists and tables compactly.
+function figure(value) {
+  if (typeof value === "number") return String(+value.toPrecision(4));
+  if (Array.isArray(value)) return "[" + value.map(figure).join(", ") + "]";
+  if (value && typeof value === "object") return "{" + Object.entries(value).map(([k, v]) => `${k}: ${figure(v)}`).join(", ") + "}";
+  return String(value);
+}
+
 async function models() {
   const rows = await api("/api/models");
   const table = document.createElement("table");
@@ -89,7 +97,7 @@ async function models() {
     const tr = table.insertRow();
     tr.insertCell().textContent = row.name;
     tr.insertCell().textContent = row.loaded ? "yes" : "";
-    tr.insertCell().textContent = Object.entries(row.figures).map(([k, v]) => `${k} ${typeof v === "number" ? +v.toFixed(4) : v}`).join(" · ");
+    tr.insertCell().textContent = Object.entries(row.figures).map(([k, v]) => `${k} ${figure(v)}`).join(" · ");
   }
   $("models").textContent = "";
   $("models").append(table);
