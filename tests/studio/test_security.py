@@ -140,3 +140,10 @@ def test_uploads_are_size_limited_and_type_checked(studio):
     status, text = request(upload, "POST", wav_bytes())
     assert status == 200 and len(json.loads(text)["upload"]) == 16
     assert len(list((studio.workdir / "uploads").iterdir())) == 1  # refused uploads are not kept
+
+
+def test_the_page_cannot_name_a_path(studio):
+    for path in ("/api/datasets/frame?name=../../etc&index=0", "/api/datasets/sheet?name=%2Fetc",
+                 "/api/files/speak/..%2F..%2Fuploads/speech.wav", "/api/files/speak/0123456789abcdef/passwd",
+                 "/api/study/clip/..%2F..%2F/0/A"):
+        assert request(studio.url + path)[0] in (400, 404), path

@@ -52,7 +52,10 @@ async function send(request, pressed) {
   if (!ws || ws.readyState !== WebSocket.OPEN) {
     ws = socket("/ws/speak");
     ws.onmessage = (event) => receive(event.data);
-    ws.onclose = () => { ws = null; };
+    ws.onclose = () => {
+      ws = null;
+      if (run && !run.metrics.finished) { run.metrics.error = "the connection to the studio closed"; run.metrics.finished = true; say($("speak-status"), run.metrics.error, true); }
+    };
     await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = () => reject(new Error("no connection")); })
       .catch((error) => say($("speak-status"), error.message, true));
   }
