@@ -72,7 +72,8 @@ class Studio:
         return self.engine("speaker", lambda: Speaker.load(c.speak_face, c.models, c.seed))
 
 
-def create_app(config: StudioConfig, preload: bool = True) -> FastAPI:
+def create_app(config: StudioConfig, preload: bool = True) -> Guard:
+    """The ASGI application: the FastAPI app behind the security guard."""
     from mirrorface.studio import api_coexpress, api_data, api_speak, api_study
 
     studio = Studio(config)
