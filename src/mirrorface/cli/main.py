@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from mirrorface.cli import babble, coexpress, dataset, evaluate, export, face, say, speech, train
+from mirrorface.cli import babble, coexpress, dataset, evaluate, export, face, say, speech, studio, train
 from mirrorface.errors import MirrorfaceError
 
 INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
@@ -29,6 +29,7 @@ app.add_typer(dataset.app, name="dataset")
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(train.app, name="train")
 app.add_typer(export.app, name="export")
+app.add_typer(studio.app, name="studio")
 app.command("babble")(babble.babble)
 app.command("coexpress")(coexpress.coexpress)
 app.command("phonemes")(speech.phonemes)

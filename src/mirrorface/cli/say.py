@@ -16,24 +16,8 @@ import typer
 
 from mirrorface.cli.speech import AUDIO, LANG, METHOD, TEXT, TRANSCRIPT, VOICE, _utterance
 from mirrorface.errors import MirrorfaceError
+from mirrorface.lipsync.execute import write_trajectory
 from mirrorface.speech.corpus import TEST_SENTENCES
-
-
-def write_trajectory(path: Path, commands: np.ndarray, names: list[str], fps: float) -> None:
-    """Commands with their times: Parquet (.parquet) or CSV (.csv); one column per actuator."""
-    columns = {"time_s": np.arange(len(commands)) / fps, **{n: commands[:, i] for i, n in enumerate(names)}}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        pq.write_table(pa.table(columns), path)
-    elif path.suffix == ".csv":
-        header = ",".join(columns)
-        np.savetxt(path, np.column_stack(list(columns.values())), delimiter=",", header=header, comments="",
-                   fmt="%.5f")
-    else:
-        raise MirrorfaceError(f"--trajectory must end in .parquet or .csv, got {path.name!r}")
 
 
 def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice: str = VOICE, audio: Path = AUDIO,

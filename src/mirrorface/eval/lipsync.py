@@ -80,6 +80,12 @@ class Case:
     articulation: dict[str, dict]  # method -> metrics
 
 
+def our_commands(ctx: Context, target_frames: np.ndarray) -> np.ndarray:
+    """VAE + FAT: the target frames' latents streamed through the FAT, (F, n) commands."""
+    latents = encode_frames(ctx.models.vae, target_frames)
+    return np.stack(list(stream_commands(ctx.models.stream(ctx.spec.neutral), latents, ctx.models.fat.config.lead)))
+
+
 def method_commands(ctx: Context, method: str, utt: Utterance, target_frames: np.ndarray,
                     ours: np.ndarray) -> np.ndarray:
     fps = ctx.spec.camera.fps
@@ -123,9 +129,7 @@ def run_case(ctx: Context, label: str, utt: Utterance, methods: tuple[str, ...] 
     track = track_of(utt, fps)
     target_frames = np.stack(list(speaking_frames(Painter(ctx.spec, seed=ctx.seed), track)))
     target_latents = {name: encode_frames(v, target_frames) for name, v in ctx.scorers.items()}
-    fat_latents = encode_frames(ctx.models.vae, target_frames)
-    fat = ctx.models.fat
-    ours = np.stack(list(stream_commands(ctx.models.stream(ctx.spec.neutral), fat_latents, fat.config.lead)))
+    ours = our_commands(ctx, target_frames)
     case = Case(label, utt, track, target_frames if keep_frames else target_frames[:0], {}, {}, {}, {})
     for method in methods:
         commands = method_commands(ctx, method, utt, target_frames, ours)

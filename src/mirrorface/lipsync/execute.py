@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from mirrorface.errors import MirrorfaceError
 from mirrorface.hardware.face import Face
 
 
@@ -49,3 +51,20 @@ def execute(face: Face, commands: np.ndarray, fps: float, *, capture: bool = Tru
     return Execution(np.array([s.sent for s in steps]).reshape(-1, n),
                      np.array([s.position for s in steps]).reshape(-1, n),
                      np.stack([s.frame for s in steps]) if capture and steps else None)
+
+
+def write_trajectory(path: Path, commands: np.ndarray, names: list[str], fps: float) -> None:
+    """Commands with their times: Parquet (.parquet) or CSV (.csv); one column per actuator."""
+    columns = {"time_s": np.arange(len(commands)) / fps, **{n: commands[:, i] for i, n in enumerate(names)}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table(columns), path)
+    elif path.suffix == ".csv":
+        header = ",".join(columns)
+        np.savetxt(path, np.column_stack(list(columns.values())), delimiter=",", header=header, comments="",
+                   fmt="%.5f")
+    else:
+        raise MirrorfaceError(f"--trajectory must end in .parquet or .csv, got {path.name!r}")

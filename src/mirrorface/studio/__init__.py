@@ -1,0 +1,1 @@
+"""The studio: a local web page to drive, watch and evaluate the face (`mirrorface studio`)."""

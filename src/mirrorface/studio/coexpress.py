@@ -1,0 +1,96 @@
+"""The Coexpress view's engine: webcam frames from the browser in, the robot's face out, one tick each.
+
+The adapter between the page and `coexpression.loop`: each frame the browser sends goes through
+MediaPipe face mesh into the 113 head-normalised landmarks, becomes the loop's newest
+observation, and the loop ticks once (tracker, predictive model at a peak activation, inverse
+model, `Face.send` through the safety layer). The page gets back what the tick saw and did and
+the face's camera picture. The loop's time is the wall clock since the first frame, so the
+tracker and the deadline see the browser's real frame rate.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from mirrorface.coexpression import session
+from mirrorface.coexpression.loop import Tick
+from mirrorface.coexpression.sources import Observation
+from mirrorface.errors import MirrorfaceError
+from mirrorface.face.spec import FaceSpec
+from mirrorface.hardware.face import make_face
+from mirrorface.perception.landmarks import FaceMeshDetector
+from mirrorface.perception.subset import subset
+
+RATE_HZ = 25.0  # the loop's nominal rate: the tracker's smoothing window assumes it
+
+
+class LatestFrame:
+    """A coexpression source holding whatever the browser sent last."""
+
+    duration = float("inf")
+
+    def __init__(self) -> None:
+        self.observation = Observation(None, 0)
+
+    def read(self, t: float) -> Observation:
+        return self.observation
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class Answer:
+    tick: Tick
+    predicted: np.ndarray | None  # (113, 2) the expression the predictive model expects, at an activation
+    robot: np.ndarray  # (H, W, 3) the face's camera picture after the tick
+
+
+class WebcamCoexpression:
+    """One browser session driving one face: `open()`, `step()` per frame, `close()` (or `with`)."""
+
+    def __init__(self, spec: FaceSpec, parts: session.Parts, mode: str = "coexpress", seed: int = 0):
+        self.parts = parts
+        self.face = make_face(spec, seed=seed)
+        self.loop = session.make_loop(self.face, parts, session.loop_config(mode, RATE_HZ))
+        self.source = LatestFrame()
+        self.detector = FaceMeshDetector(video=True)
+        self.started: float | None = None
+
+    def open(self) -> WebcamCoexpression:
+        self.face.connect()
+        self.loop.warm_up()
+        return self
+
+    def close(self) -> None:
+        """The face eases back to neutral and is released, whatever ended the session."""
+        try:
+            self.face.go_neutral(0.3)
+        finally:
+            self.face.close()
+            self.detector.close()
+
+    def __enter__(self) -> WebcamCoexpression:
+        return self.open()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def step(self, jpeg: bytes) -> Answer:
+        """One browser frame (JPEG or PNG bytes) -> one tick of the loop."""
+        bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise MirrorfaceError("the browser sent a frame that is not an image")
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        mesh = self.detector(rgb)
+        landmarks = None if mesh is None else subset(mesh, aspect=rgb.shape[1] / rgb.shape[0])
+        self.source.observation = Observation(landmarks, 0)
+        now = time.perf_counter()
+        self.started = self.started if self.started is not None else now
+        tick = self.loop.step(now - self.started, self.source)
+        predicted = None if tick.activation is None else self.parts.predict(tick.activation.frames)
+        return Answer(tick, predicted, self.face.read_frame())
