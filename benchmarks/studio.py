@@ -34,8 +34,8 @@ import numpy as np
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from mirrorface.face.sim.painter import Painter  # noqa: E402
 from mirrorface.face.spec import load_spec  # noqa: E402
-from mirrorface.hardware.sim import SimFace  # noqa: E402
 from mirrorface.media import write_mp4  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -50,7 +50,7 @@ MIRRORFACE = [sys.executable, "-m", "mirrorface"]
 def smiling_face(fps: int = 25) -> list[np.ndarray]:
     """The simulated emo26 face at rest, smiling with an open jaw, relaxing: 2.4 s."""
     spec = load_spec("emo26")
-    face = SimFace(spec, seed=0)
+    face = Painter(spec, seed=0)
     moving = [spec.index_of(name) for name in ("corner_left_y", "corner_right_y", "jaw")]
     amounts = np.concatenate([np.zeros(20), np.linspace(0, 1, 10), np.ones(20), np.linspace(1, 0, 10)])
     frames = []

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mirrorface.hardware.sim import SimFace
+from mirrorface.face.sim.painter import Painter
 
 from .conftest import launch
 
 
 def smiling_face_clip(spec, fps: int = 25) -> list[np.ndarray]:
     """The simulated face at rest, then smiling with an open jaw, then relaxing: 2.4 s, looped by the camera."""
-    face = SimFace(spec, seed=0)
+    face = Painter(spec, seed=0)
     moving = [spec.index_of(name) for name in ("corner_left_y", "corner_right_y", "jaw")]
     smile = np.array([0.95, 0.95, 0.6])
     amounts = np.concatenate([np.zeros(20), np.linspace(0, 1, 10), np.ones(20), np.linspace(1, 0, 10)])

@@ -19,9 +19,9 @@ from mirrorface.articulation.coarticulation import Track
 from mirrorface.articulation.sources import Utterance, from_audio, from_text, track_of
 from mirrorface.errors import MirrorfaceError
 from mirrorface.export.rhubarb import mouth_cues, to_json
+from mirrorface.face.sim.painter import Painter
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.face import make_face
-from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync.execute import perform, write_trajectory
 from mirrorface.lipsync.speak import LipSyncModels, stream_commands, target_latents
 from mirrorface.media import write_mp4
@@ -54,7 +54,7 @@ class Speaker:
 
     def __init__(self, spec: FaceSpec, models: LipSyncModels, seed: int = 0):
         self.spec, self.models, self.seed = spec, models, seed
-        self.painter = SimFace(spec, seed=seed)  # draws the targets; never moves (a pure function of k)
+        self.painter = Painter(spec, seed=seed)  # draws the targets (a pure function of k)
         self.robot = make_face(spec, seed=seed)
 
     @classmethod

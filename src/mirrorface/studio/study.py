@@ -53,6 +53,7 @@ def render_clips(folder: Path, sentences: list[str], babble: Path, face: str = "
     from mirrorface.articulation.sources import from_text, track_of
     from mirrorface.data.dataset import Dataset
     from mirrorface.eval.lipsync import Context, method_commands, our_commands
+    from mirrorface.face.sim.painter import Painter
     from mirrorface.face.spec import load_spec
     from mirrorface.hardware.sim import SimFace
     from mirrorface.lipsync.execute import execute
@@ -78,7 +79,7 @@ def render_clips(folder: Path, sentences: list[str], babble: Path, face: str = "
         if progress is not None:
             progress(text)
         utt = from_text(text, lang)
-        targets = np.stack(list(speaking_frames(SimFace(spec, seed=seed), track_of(utt, fps))))
+        targets = np.stack(list(speaking_frames(Painter(spec, seed=seed), track_of(utt, fps))))
         ours = our_commands(ctx, targets)
         clips = {}
         for method in METHODS:
