@@ -5,6 +5,8 @@ Examples:
     mirrorface say --audio speech.wav --text "hello there" --out say.mp4
     mirrorface say "Bonjour" --lang fr --trajectory bonjour.csv --no-video
     mirrorface say --test-sentence 1 --voice english1 --out sentence1.mp4
+    mirrorface say "Hello there, how are you?" --face lips10 --realtime            # live, aloud
+    mirrorface say "Hello there" --realtime --audio-out hello.wav --trajectory sent.csv
 """
 
 from __future__ import annotations
@@ -45,7 +47,13 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
                                         "(default: OUT with .parquet)."),
         video: bool = typer.Option(True, help="Write the MP4 (--no-video: commands only)."),
         test_sentence: int = typer.Option(None, help="Say the lip-sync paper's test sentence 1, 2 or 3."),
-        seed: int = typer.Option(0, help="Seeds the camera noise of the rendered frames.")) -> None:
+        seed: int = typer.Option(0, help="Seeds the camera noise of the rendered frames."),
+        realtime: bool = typer.Option(False, "--realtime", help="Speak live: play the audio while the face "
+                                      "performs in real time, planning clause by clause."),
+        audio_out: Path = typer.Option(None, "--audio-out", help="With --realtime: write the sound to this WAV "
+                                       "(paced as a sound card would play it) instead of the sound card."),
+        lead_ms: float = typer.Option(0.0, "--lead-ms", help="With --realtime: send commands this much early, "
+                                      "for servos slower than the simulator the models learned on.")) -> None:
     """Say something: TTS (or your audio), target frames, VAE, FAT, executed on the face."""
     from mirrorface.face.spec import load_spec
     from mirrorface.hardware.face import make_face
@@ -63,8 +71,17 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
         if test_sentence not in (1, 2, 3):
             raise MirrorfaceError(f"--test-sentence must be 1, 2 or 3, got {test_sentence}")
         text = TEST_SENTENCES[test_sentence - 1]
-    utt = _utterance(text, transcript, lang, voice, audio, method)
     painter = SimFace(spec, seed=seed)
+    if realtime:
+        from mirrorface.lipsync.live import text_utterances
+
+        if audio is None and text is None and transcript is None:
+            raise MirrorfaceError("give the text to say, or --audio FILE")
+        utterances = ([_utterance(text, transcript, lang, voice, audio, method)] if audio is not None
+                      else text_utterances(text if text is not None else transcript, lang, voice))
+        _say_live(spec, painter, lipsync, utterances, audio_out, trajectory, out, lead_ms, seed)
+        return
+    utt = _utterance(text, transcript, lang, voice, audio, method)
     plan = plan_speech(utt, painter, lipsync)
     fps = spec.camera.fps
     trajectory = trajectory or out.with_suffix(".parquet")
@@ -79,3 +96,35 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
             frames = sum(1 for _ in steps)
     typer.echo(f"{trajectory}: {len(plan.commands)} commands at {fps:g} fps for {utt.duration_ms / 1000:.2f} s "
                f"of speech ({utt.method})" + (f"; {out}: {frames} frames, target | robot" if video else ""))
+
+
+def _say_live(spec, painter, lipsync, utterances, audio_out, trajectory, out, lead_ms, seed) -> None:
+    """`say --realtime`: chunks planned as they play; the sent commands are logged as they go."""
+    import itertools
+
+    from mirrorface.hardware.face import make_face
+    from mirrorface.lipsync.live import perform_live, plan_chunks
+    from mirrorface.runtime.audio import open_sink
+    from mirrorface.runtime.record import SentLog
+    from mirrorface.runtime.watchdog import Watchdog
+
+    if trajectory is not None and trajectory.suffix != ".csv":
+        raise MirrorfaceError(f"--realtime records the commands as they are sent: --trajectory must end in .csv, "
+                              f"got {trajectory.name!r}")
+    chunks = plan_chunks(utterances, painter, lipsync)
+    first = next(chunks)  # eSpeak's rate, and any bad input, before the sound and the face start
+    sink, note = open_sink(first.sample_rate, audio_out, out.with_suffix(".wav"))
+    if note:
+        typer.echo(note)
+    log = SentLog(trajectory, spec.names) if trajectory is not None else None
+    try:
+        with sink, make_face(spec, seed=seed) as robot, Watchdog(robot, on_sent=log) as watchdog:
+            run = perform_live(robot, itertools.chain([first], chunks), sink, watchdog, lead_s=lead_ms / 1000,
+                               on_sent=log)
+    finally:
+        if log is not None:
+            log.close()
+    stats = run.stats.jitter_ms()
+    typer.echo(f"spoke {run.heard_s:.2f} s in {run.chunks} chunks on {sink.description}: {stats['sent']} commands, "
+               f"{stats['dropped']} dropped, send jitter median {stats['jitter_ms_median']:.2f} ms, "
+               f"p99 {stats['jitter_ms_p99']:.2f} ms" + (f"; sent commands in {trajectory}" if log else ""))
