@@ -30,7 +30,7 @@ from mirrorface.hardware.face import Face
 from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync.speak import LipSyncModels, plan_speech
 from mirrorface.runtime.audio import AudioSink
-from mirrorface.runtime.scheduler import Scheduler, SendStats, WatchdogTripped, ease_to_safe_pose
+from mirrorface.runtime.scheduler import Scheduler, SendStats, ease_to_safe_pose
 from mirrorface.runtime.watchdog import Watchdog
 from mirrorface.speech.clauses import split_clauses
 
@@ -132,7 +132,7 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
                     if pending:
                         break
                     if watchdog.tripped.is_set():
-                        raise WatchdogTripped(watchdog.message) from None
+                        raise watchdog.failure() from None
                     continue
                 if isinstance(item, BaseException):
                     raise item

@@ -121,8 +121,9 @@ class FileSink(AudioSink):
 
     def heard(self) -> float:
         with self._lock:
-            sound = min(self._played() - self._silence, self._content)
-        return max(sound, 0.0) / self.sample_rate - self.latency_s
+            reached = self._played() - self.latency_s * self.pace * self.sample_rate  # at the listener
+            sound = min(reached - self._silence, self._content)
+        return max(sound, 0.0) / self.sample_rate
 
     @property
     def written(self) -> float:

@@ -91,7 +91,7 @@ class Scheduler:
         due = self.send_time(stamp)
         stop = None if self.watchdog is None else self.watchdog.tripped.is_set
         if not self.clock.wait_until(due, stop):
-            raise WatchdogTripped(self.watchdog.message)
+            raise self.watchdog.failure()
         if self.clock.now() - due > self.stale_s:
             self.stats.dropped += 1
             return False
@@ -108,7 +108,7 @@ class Scheduler:
         """Send now (after `wait`), through the face's safety layer; returns what was sent."""
         with self.lock:
             if self.watchdog is not None and self.watchdog.tripped.is_set():
-                raise WatchdogTripped(self.watchdog.message)
+                raise self.watchdog.failure()
             now = self.clock.now()  # the send starts: its lateness against the due time is the jitter
             if self.face_time is not None:  # a simulator's servos move for the time that passed (~0.2 ms of work)
                 self.face_time.catch_up()

@@ -10,7 +10,7 @@ safety layer, and stops the run: later sends raise `WatchdogTripped`, and with
 
 from __future__ import annotations
 
-import _thread
+import signal
 import threading
 
 from mirrorface.hardware.face import Face
@@ -31,7 +31,8 @@ class Watchdog:
         self.safe_pose_s = safe_pose_s
         self.on_sent = on_sent  # records the safe-pose commands too (see Scheduler)
         self.lock = threading.Lock()
-        self.tripped = threading.Event()
+        self.tripped = threading.Event()  # set at once: no command may follow
+        self._safe = threading.Event()  # set once the face has reached its safe pose
         self.clock = MonotonicClock()
         self.tripped_at: float | None = None  # seconds after the last fresh command
         self.message = ""
@@ -65,10 +66,18 @@ class Watchdog:
         self.tripped_at = self.clock.now() - self._last_feed
         self.message = f"watchdog: {why}; the face went to its safe pose"
         self.tripped.set()
-        if self.face.is_connected:
-            ease_to_safe_pose(self.face, self.lock, self.safe_pose_s, self.on_sent)
-        if self.interrupt_main:
-            _thread.interrupt_main()
+        try:
+            if self.face.is_connected:
+                ease_to_safe_pose(self.face, self.lock, self.safe_pose_s, self.on_sent)
+        finally:
+            self._safe.set()
+        if self.interrupt_main:  # a real signal: it also wakes a main thread blocked in a wait
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+    def failure(self) -> WatchdogTripped:
+        """The error that ends a tripped run, once the face has reached its safe pose."""
+        self._safe.wait()
+        return WatchdogTripped(self.message)
 
     def __enter__(self) -> Watchdog:
         self._thread.start()
@@ -79,5 +88,5 @@ class Watchdog:
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join()
         if kind is KeyboardInterrupt and self.tripped.is_set():
-            raise WatchdogTripped(self.message) from exc
+            raise self.failure() from exc
 
