@@ -60,7 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="mirrorface", standalone_mode=False)
+        # Non-standalone, click returns an exit code instead of raising it, and typer turns Ctrl-C
+        # into that exit code (130): commands themselves return None.
+        code = command.main(args=argv, prog_name="mirrorface", standalone_mode=False)
+        if code == 130:
+            raise KeyboardInterrupt
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
