@@ -59,3 +59,25 @@ def test_say_realtime_speaks_the_whole_text(tmp_path):
     with wave.open(str(wav)) as w:
         seconds = w.getnframes() / w.getframerate()
     assert 0.8 < seconds < 3 and rows[-1, 0] <= seconds + 0.6  # commands end with the sound (and the glide home)
+
+
+def test_say_realtime_follows_a_wav_streamed_on_stdin(tmp_path):
+    from mirrorface.speech.audio import save_wav
+    from mirrorface.speech.tts import synthesize
+
+    speech = synthesize("Hello there, papa.")
+    source, echo, sent = tmp_path / "in.wav", tmp_path / "out.wav", tmp_path / "sent.csv"
+    save_wav(source, speech.audio, speech.sample_rate)
+    with source.open("rb") as stdin:
+        result = subprocess.run(
+            [sys.executable, "-m", "mirrorface", "say", "--audio", "-", "--realtime", "--lookahead-ms", "200",
+             "--audio-out", str(echo), "--trajectory", str(sent)], stdin=stdin, capture_output=True, text=True,
+            timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr
+    rows = np.loadtxt(sent, delimiter=",", skiprows=1)
+    assert len(rows) == int(np.ceil(len(speech.audio) * 30 / speech.sample_rate)) - int(result.stdout.split(
+        " dropped")[0].rsplit(" ", 1)[-1])  # every frame's command was sent or counted as dropped
+    with wave.open(str(echo)) as w:  # the same sound played (after 10 ms of preroll)
+        played = np.frombuffer(w.readframes(w.getnframes()), "<i2") / 32767.0
+    start = int(0.01 * speech.sample_rate)
+    assert np.allclose(played[start : start + len(speech.audio)], speech.audio, atol=2e-4)

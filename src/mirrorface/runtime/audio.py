@@ -19,10 +19,12 @@ sound whatever the device's latency.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 import wave
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -212,6 +214,28 @@ def output_device() -> int | None:
         return int(device)
     except (sd.PortAudioError, StopIteration):
         return None
+
+
+def microphone_blocks(sample_rate: int = 16000, block_s: float = 0.02) -> Iterator[np.ndarray]:
+    """The default microphone, mono float32 blocks of `block_s` as they are captured (until closed)."""
+    if not _has_input():
+        raise DeviceError("no microphone: give the speech as a WAV on standard input (--audio -)")
+    import sounddevice as sd
+
+    captured: queue.Queue = queue.Queue()
+    with sd.InputStream(samplerate=sample_rate, channels=1, dtype="float32", blocksize=int(block_s * sample_rate),
+                        callback=lambda data, frames, when, status: captured.put(data[:, 0].copy())):
+        while True:
+            yield captured.get()
+
+
+def _has_input() -> bool:
+    try:
+        import sounddevice as sd
+
+        return any(d["max_input_channels"] > 0 for d in sd.query_devices())
+    except (ImportError, OSError):
+        return False
 
 
 def open_sink(sample_rate: int, path: str | Path | None, fallback: str | Path) -> tuple[AudioSink, str | None]:
