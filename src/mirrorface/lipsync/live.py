@@ -36,6 +36,7 @@ from mirrorface.speech.clauses import split_clauses
 
 PREROLL_S = 0.01  # silence before the first sound, so that its first command is not already due
 PLANNER_EXIT_S = 2.0  # how long a finished run waits for the planner process to exit
+HOLD_PERIOD_S = 1 / 30  # how often a face holding still between chunks is sent its pose again
 SWITCH_INTERVAL_S = 0.0005  # how often Python hands the GIL between threads (the watchdog's) in a live run
 
 
@@ -105,13 +106,17 @@ def _planner(chunks: Iterable[Chunk], out) -> None:  # in the forked planner pro
 
 
 def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog: Watchdog, *,
-                 lead_s: float = 0.0, on_sent: Callable[[float, np.ndarray], None] | None = None) -> LiveRun:
+                 lead_s: float = 0.0, on_sent: Callable[[float, np.ndarray], None] | None = None,
+                 hold_between: bool = False) -> LiveRun:
     """Play `chunks` on `sink` and `face` in real time; on any error or Ctrl-C the face eases to its
     safe pose before the exception goes on.
 
     Args:
         lead_s: servo lag to compensate beyond what the commands allow for (0 for the simulator
             the models learned on).
+        hold_between: when the sound has run out and the next chunk is not planned yet, send the
+            neutral pose at the frame rate (fresh commands: a chat reply waiting for the model's
+            next sentence). Without it such a wait is a stall, and the watchdog ends the run.
     """
     started = time.perf_counter()
     scheduler = Scheduler(face, sink.clock(), lead_s=lead_s, watchdog=watchdog, on_sent=on_sent)
@@ -119,7 +124,7 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
     planned = context.Queue(maxsize=4)  # bounded: memory stays flat on long texts
     planner = context.Process(target=_planner, args=(chunks, planned), name="mirrorface-planner")
     pending: deque[tuple[float, np.ndarray]] = deque()
-    offset, first_sound, first_command, count, done = None, np.nan, np.nan, 0, False
+    offset, first_sound, first_command, count, done, held = None, np.nan, np.nan, 0, False, 0.0
     switch = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL_S)  # the sending thread must not wait 5 ms for the GIL
     planner.start()
@@ -133,15 +138,20 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
                         break
                     if watchdog.tripped.is_set():
                         raise watchdog.failure() from None
+                    if hold_between and offset is not None and sink.heard() >= sink.written and \
+                            time.perf_counter() - held >= HOLD_PERIOD_S:
+                        scheduler.send(face.spec.neutral)
+                        held = time.perf_counter()
                     continue
                 if isinstance(item, BaseException):
                     raise item
                 if item is None:
                     done = True
                     break
-                if offset is None:
-                    offset = PREROLL_S + max(lead_s, 0.0)
-                    sink.write(np.zeros(int(offset * item.sample_rate), np.float32))
+                if offset is None:  # the sink may have played earlier runs: stamps start where it is
+                    preroll = PREROLL_S + max(lead_s, 0.0)
+                    sink.write(np.zeros(int(preroll * item.sample_rate), np.float32))
+                    offset = sink.written
                     first_sound = time.perf_counter() - started
                     watchdog.arm()
                 sink.write(item.audio)
