@@ -21,10 +21,11 @@ def test_the_clock_follows_the_sound_at_its_pace_and_the_file_holds_it(tmp_path)
     with FileSink(tmp_path / "a.wav", RATE, pace=4.0) as sink:
         assert sink.heard() == 0.0  # nothing written: nothing heard
         sink.write(tone)
-        clock = sink.clock()
-        assert clock.wait_until(0.25)
-        assert 0.25 <= sink.heard() < 0.5
+        started = time.perf_counter()
+        assert sink.clock().wait_until(0.25)
+        assert 0.25 <= sink.heard() <= 0.5
         assert sink.drain()
+        assert time.perf_counter() - started >= 0.5 / 4  # played at its pace, never faster
         assert sink.heard() == sink.written == 0.5
     rate, samples = read_wav(tmp_path / "a.wav")
     assert rate == RATE and len(samples) == len(tone) and np.allclose(samples, 0.5, atol=1e-4)

@@ -22,6 +22,8 @@ from mirrorface.cli.speech import AUDIO, LANG, METHOD, TEXT, TRANSCRIPT, VOICE, 
 from mirrorface.errors import MirrorfaceError
 from mirrorface.speech.corpus import TEST_SENTENCES
 
+HOLD_S = 2.0  # --realtime: how long the face may rest waiting for a late chunk before it is a stall
+
 
 def write_trajectory(path: Path, commands: np.ndarray, names: list[str], fps: float) -> None:
     """Commands with their times: Parquet (.parquet) or CSV (.csv); one column per actuator."""
@@ -152,7 +154,7 @@ def _say_live(spec, sample_rate, chunks, audio_out, trajectory, out, lead_ms, se
     log = SentLog(trajectory, spec.names) if trajectory is not None else None
     try:
         with sink, make_face(spec, seed=seed) as robot, Watchdog(robot, on_sent=log) as watchdog:
-            run = perform_live(robot, chunks, sink, watchdog, lead_s=lead_ms / 1000, on_sent=log)
+            run = perform_live(robot, chunks, sink, watchdog, lead_s=lead_ms / 1000, on_sent=log, hold_s=HOLD_S)
     finally:
         if log is not None:
             log.close()

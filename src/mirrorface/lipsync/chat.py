@@ -27,7 +27,7 @@ from mirrorface.lipsync.speak import LipSyncModels
 from mirrorface.runtime.audio import AudioSink
 from mirrorface.runtime.watchdog import Watchdog
 from mirrorface.speech.clauses import Sentences, split_clauses
-from mirrorface.speech.llm import reply_stream
+from mirrorface.speech.llm import TIMEOUT_S, reply_stream
 
 
 @dataclass
@@ -57,7 +57,7 @@ class Conversation:
         reader.start()
         try:
             run = perform_live(face, plan_chunks(_spoken(sentences, self.lang, self.voice), painter, models), sink,
-                               watchdog, on_sent=on_sent, hold_between=True)
+                               watchdog, on_sent=on_sent, hold_s=TIMEOUT_S)
         finally:
             reader.join(1.0)
         text = "".join(parts).strip()

@@ -107,16 +107,17 @@ def _planner(chunks: Iterable[Chunk], out) -> None:  # in the forked planner pro
 
 def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog: Watchdog, *,
                  lead_s: float = 0.0, on_sent: Callable[[float, np.ndarray], None] | None = None,
-                 hold_between: bool = False) -> LiveRun:
+                 hold_s: float = 0.0) -> LiveRun:
     """Play `chunks` on `sink` and `face` in real time; on any error or Ctrl-C the face eases to its
     safe pose before the exception goes on.
 
     Args:
         lead_s: servo lag to compensate beyond what the commands allow for (0 for the simulator
             the models learned on).
-        hold_between: when the sound has run out and the next chunk is not planned yet, send the
-            neutral pose at the frame rate (fresh commands: a chat reply waiting for the model's
-            next sentence). Without it such a wait is a stall, and the watchdog ends the run.
+        hold_s: when the sound has run out and the next chunk is not planned yet (a busy
+            machine, a chat model still writing its next sentence), the face holds its rest pose,
+            sent afresh at the frame rate, for up to this long; a longer wait is a stall, and the
+            watchdog ends the run within its deadline.
     """
     started = time.perf_counter()
     scheduler = Scheduler(face, sink.clock(), lead_s=lead_s, watchdog=watchdog, on_sent=on_sent)
@@ -124,7 +125,8 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
     planned = context.Queue(maxsize=4)  # bounded: memory stays flat on long texts
     planner = context.Process(target=_planner, args=(chunks, planned), name="mirrorface-planner")
     pending: deque[tuple[float, np.ndarray]] = deque()
-    offset, first_sound, first_command, count, done, held = None, np.nan, np.nan, 0, False, 0.0
+    offset, first_sound, first_command, count, done = None, np.nan, np.nan, 0, False
+    starved = held = 0.0  # when the sound last ran out; when the rest pose was last sent
     switch = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL_S)  # the sending thread must not wait 5 ms for the GIL
     planner.start()
@@ -138,10 +140,12 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
                         break
                     if watchdog.tripped.is_set():
                         raise watchdog.failure() from None
-                    if hold_between and offset is not None and sink.heard() >= sink.written and \
-                            time.perf_counter() - held >= HOLD_PERIOD_S:
+                    now = time.perf_counter()
+                    if offset is None or sink.heard() < sink.written:
+                        starved = now  # still playing (or not started): not waiting yet
+                    elif now - starved < hold_s and now - held >= HOLD_PERIOD_S:
                         scheduler.send(face.spec.neutral)
-                        held = time.perf_counter()
+                        held = now
                     continue
                 if isinstance(item, BaseException):
                     raise item
