@@ -12,6 +12,9 @@ import pytest
 from mirrorface.cli.main import main
 from mirrorface.face.spec import load_spec
 
+# The tests share a 2-core machine with other work: a deadline the spec's 200 ms would miss when
+# this process is not scheduled for that long (the watchdog's own tests keep the strict one).
+ROOMY_DEADLINE_MS = 1000
 REPLY = ["Hello", " there", ", papa.", " Nice", " to meet", " you."]
 
 
@@ -55,7 +58,7 @@ def chat(server, tmp_path, monkeypatch, lines, *extra):
     monkeypatch.setattr("sys.stdin", io.StringIO(lines))
     url = f"http://127.0.0.1:{server.server_address[1]}"
     return main(["chat", "--llm", url, "--model", "tiny", "--audio-out", str(tmp_path / "chat.wav"),
-                 "--trajectory", str(tmp_path / "sent.csv"), *extra])
+                 "--trajectory", str(tmp_path / "sent.csv"), "--deadline-ms", str(ROOMY_DEADLINE_MS), *extra])
 
 
 def test_chat_speaks_the_streamed_reply(server, tmp_path, monkeypatch, capsys):

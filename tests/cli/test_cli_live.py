@@ -24,7 +24,7 @@ def test_ctrl_c_during_say_realtime_ends_at_neutral_with_130(tmp_path):
     sent, wav = tmp_path / "sent.csv", tmp_path / "say.wav"
     process = subprocess.Popen(
         [sys.executable, "-m", "mirrorface", "say", LONG, "--realtime", "--audio-out", str(wav),
-         "--trajectory", str(sent), "--out", str(tmp_path / "say.mp4")],
+         "--trajectory", str(sent), "--out", str(tmp_path / "say.mp4"), "--deadline-ms", "1000"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
         preexec_fn=_ctrl_c_as_in_a_terminal)
     try:
@@ -51,7 +51,7 @@ def test_say_realtime_speaks_the_whole_text(tmp_path):
     sent, wav = tmp_path / "sent.csv", tmp_path / "say.wav"
     result = subprocess.run(
         [sys.executable, "-m", "mirrorface", "say", "Hello there, papa.", "--realtime", "--audio-out", str(wav),
-         "--trajectory", str(sent)], capture_output=True, text=True, timeout=120,
+         "--trajectory", str(sent), "--deadline-ms", "1000"], capture_output=True, text=True, timeout=120,
         env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert result.returncode == 0, result.stderr
     assert "in 2 chunks" in result.stdout and "dropped" in result.stdout
@@ -71,8 +71,8 @@ def test_say_realtime_follows_a_wav_streamed_on_stdin(tmp_path):
     with source.open("rb") as stdin:
         result = subprocess.run(
             [sys.executable, "-m", "mirrorface", "say", "--audio", "-", "--realtime", "--lookahead-ms", "200",
-             "--audio-out", str(echo), "--trajectory", str(sent)], stdin=stdin, capture_output=True, text=True,
-            timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
+             "--deadline-ms", "1000", "--audio-out", str(echo), "--trajectory", str(sent)], stdin=stdin,
+            capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert result.returncode == 0, result.stderr
     rows = np.loadtxt(sent, delimiter=",", skiprows=1)
     assert len(rows) == int(np.ceil(len(speech.audio) * 30 / speech.sample_rate)) - int(result.stdout.split(

@@ -30,6 +30,8 @@ def chat(llm: str = typer.Option(..., "--llm", help="The chat server's URL (Open
          trajectory: Path = typer.Option(None, help="Record the commands sent, as .csv, as they are sent."),
          allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a chat server on another machine "
                                            "(by default only this machine's loopback)."),
+         deadline_ms: float = typer.Option(None, "--deadline-ms", help="The watchdog's deadline (default: the "
+                                           "face spec's safety.deadline_s)."),
          seed: int = typer.Option(0, help="Seeds the camera noise of the rendered frames.")) -> None:
     """Chat: each line you type goes to the chat model; the face speaks the streamed reply live."""
     from mirrorface.face.spec import load_spec
@@ -39,11 +41,12 @@ def chat(llm: str = typer.Option(..., "--llm", help="The chat server's URL (Open
     from mirrorface.lipsync.speak import LipSyncModels
     from mirrorface.runtime.audio import open_sink
     from mirrorface.runtime.record import SentLog
-    from mirrorface.runtime.watchdog import Watchdog
+    from mirrorface.runtime.watchdog import Watchdog, deadline_s
     from mirrorface.speech.llm import completions_url
     from mirrorface.speech.tts import synthesize
 
-    completions_url(llm, allow_remote)  # a bad URL is refused before anything starts
+    completions_url(llm, allow_remote)  # a bad URL (or deadline) is refused before anything starts
+    deadline_s(deadline_ms)
     spec = load_spec(face)
     lipsync = LipSyncModels.load(spec, models)
     conversation = Conversation(llm, model, system, lang, voice, allow_remote)
@@ -54,7 +57,8 @@ def chat(llm: str = typer.Option(..., "--llm", help="The chat server's URL (Open
     log = SentLog(trajectory, spec.names) if trajectory is not None else None
     painter = SimFace(spec, seed=seed)
     try:
-        with sink, make_face(spec, seed=seed) as robot, Watchdog(robot, on_sent=log) as watchdog:
+        with sink, make_face(spec, seed=seed) as robot, \
+                Watchdog(robot, deadline_s(deadline_ms), on_sent=log) as watchdog:
             for line in sys.stdin:
                 if not line.strip():
                     continue

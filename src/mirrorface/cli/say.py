@@ -58,6 +58,8 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
                                        "(paced as a sound card would play it) instead of the sound card."),
         lead_ms: float = typer.Option(0.0, "--lead-ms", help="With --realtime: send commands this much early, "
                                       "for servos slower than the simulator the models learned on."),
+        deadline_ms: float = typer.Option(None, "--deadline-ms", help="With --realtime: the watchdog's deadline "
+                                          "(default: the face spec's safety.deadline_s)."),
         lookahead_ms: float = typer.Option(200.0, "--lookahead-ms", help="With --realtime and --audio - (a WAV on "
                                            "standard input) or --audio mic: how far ahead of the sound the lips "
                                            "may look (and the sound is held back), 100-300.")) -> None:
@@ -96,7 +98,7 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
             chunks = plan_chunks(utterances, painter, lipsync)
             first = next(chunks)  # any bad input (an unknown language) before the sound and the face start
             rate, chunks = first.sample_rate, itertools.chain([first], chunks)
-        _say_live(spec, rate, chunks, audio_out, trajectory, out, lead_ms, seed)
+        _say_live(spec, rate, chunks, audio_out, trajectory, out, lead_ms, deadline_ms, seed)
         return
     utt = _utterance(text, transcript, lang, voice, audio, method)
     plan = plan_speech(utt, painter, lipsync)
@@ -137,13 +139,13 @@ def _streamed(source: str, painter, lipsync, lookahead_ms: float):
     return rate, listen_chunks(blocks, rate, painter, lipsync, load_audio_model(), lookahead_ms / 1000)
 
 
-def _say_live(spec, sample_rate, chunks, audio_out, trajectory, out, lead_ms, seed) -> None:
+def _say_live(spec, sample_rate, chunks, audio_out, trajectory, out, lead_ms, deadline_ms, seed) -> None:
     """`say --realtime`: chunks planned as they play; the sent commands are logged as they go."""
     from mirrorface.hardware.face import make_face
     from mirrorface.lipsync.live import perform_live
     from mirrorface.runtime.audio import open_sink
     from mirrorface.runtime.record import SentLog
-    from mirrorface.runtime.watchdog import Watchdog
+    from mirrorface.runtime.watchdog import Watchdog, deadline_s
 
     if trajectory is not None and trajectory.suffix != ".csv":
         raise MirrorfaceError(f"--realtime records the commands as they are sent: --trajectory must end in .csv, "
@@ -153,7 +155,8 @@ def _say_live(spec, sample_rate, chunks, audio_out, trajectory, out, lead_ms, se
         typer.echo(note)
     log = SentLog(trajectory, spec.names) if trajectory is not None else None
     try:
-        with sink, make_face(spec, seed=seed) as robot, Watchdog(robot, on_sent=log) as watchdog:
+        with sink, make_face(spec, seed=seed) as robot, \
+                Watchdog(robot, deadline_s(deadline_ms), on_sent=log) as watchdog:
             run = perform_live(robot, chunks, sink, watchdog, lead_s=lead_ms / 1000, on_sent=log, hold_s=HOLD_S)
     finally:
         if log is not None:

@@ -14,6 +14,7 @@ which made a thread's sends up to 17 ms late; in their own process they cannot d
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import signal
 import sys
@@ -35,6 +36,7 @@ from mirrorface.runtime.watchdog import Watchdog
 from mirrorface.speech.clauses import split_clauses
 
 PREROLL_S = 0.01  # silence before the first sound, so that its first command is not already due
+PLANNER_NICENESS = 5  # the planner (and its render workers) yield the CPU to the sending process
 PLANNER_EXIT_S = 2.0  # how long a finished run waits for the planner process to exit
 HOLD_PERIOD_S = 1 / 30  # how often a face holding still between chunks is sent its pose again
 SWITCH_INTERVAL_S = 0.0005  # how often Python hands the GIL between threads (the watchdog's) in a live run
@@ -92,6 +94,7 @@ class PlannerFailed(MirrorfaceError):
 
 def _planner(chunks: Iterable[Chunk], out) -> None:  # in the forked planner process
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the performing process's to handle
+    os.nice(PLANNER_NICENESS)  # on a busy machine the sending process must get the CPU the moment it wakes
     try:
         for chunk in chunks:
             out.put(chunk)

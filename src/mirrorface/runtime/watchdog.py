@@ -13,6 +13,7 @@ from __future__ import annotations
 import signal
 import threading
 
+from mirrorface.errors import MirrorfaceError
 from mirrorface.hardware.face import Face
 from mirrorface.runtime.clock import MonotonicClock
 from mirrorface.runtime.scheduler import WatchdogTripped, ease_to_safe_pose
@@ -90,3 +91,11 @@ class Watchdog:
         if kind is KeyboardInterrupt and self.tripped.is_set():
             raise self.failure() from exc
 
+
+def deadline_s(deadline_ms: float | None) -> float | None:
+    """A --deadline-ms option in seconds (None: the face spec's own)."""
+    if deadline_ms is None:
+        return None
+    if not 10 <= deadline_ms <= 5000:
+        raise MirrorfaceError(f"--deadline-ms must be within 10..5000, got {deadline_ms:g}")
+    return deadline_ms / 1000
