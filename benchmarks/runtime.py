@@ -151,8 +151,8 @@ def main() -> None:
     args = parser.parse_args()
     spec = load_spec("lips10")
     fps = spec.camera.fps
-    print(f"lips10, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; text: the lip-sync paper's 3 test "
-          f"sentences ({len(TEXT.split())} words)")
+    print(f"lips10, {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}), Python {sys.version.split()[0]}; "
+          f"text: the lip-sync paper's 3 test sentences ({len(TEXT.split())} words)")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         # Cold: a new process each (run first, while this one is small).
@@ -211,7 +211,7 @@ def main() -> None:
         print(f"  clause by clause: {speech_s / streaming_s:5.1f}x real time")
         print(f"  baseline, whole text: {speech_s / np.median(base_first):5.1f}x real time")
 
-    print("\npeak memory (max RSS of a fresh process; forked render workers not counted)")
+    print(f"\n(load average now {os.getloadavg()[0]:.1f})\npeak memory (max RSS of a fresh process; forked render workers not counted)")
     for n in (int(w) for w in args.words.split(",")):
         streaming, t_s = peak_mib("plan-clauses", words(n))
         whole, t_w = peak_mib("plan-whole", words(n))

@@ -13,6 +13,7 @@ which made a thread's sends up to 17 ms late; in their own process they cannot d
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -132,6 +133,10 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
     starved = held = 0.0  # when the sound last ran out; when the rest pose was last sent
     switch = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL_S)  # the sending thread must not wait 5 ms for the GIL
+    # After the fork every page is shared with the planner until written: a full garbage collection
+    # here would write to every object (hundreds of MiB with torch loaded) and stall the sends for
+    # up to half a second copying pages. Frozen objects are never collected, so never touched.
+    gc.freeze()
     planner.start()
     try:
         while pending or not done:
@@ -177,6 +182,7 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
         raise
     finally:
         sys.setswitchinterval(switch)
+        gc.unfreeze()
         planner.terminate()  # it may be mid-chunk, or stalled: what it plans next is not wanted
         planner.join(PLANNER_EXIT_S)
         planned.close()
