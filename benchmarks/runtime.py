@@ -211,7 +211,8 @@ def main() -> None:
         print(f"  clause by clause: {speech_s / streaming_s:5.1f}x real time")
         print(f"  baseline, whole text: {speech_s / np.median(base_first):5.1f}x real time")
 
-    print(f"\n(load average now {os.getloadavg()[0]:.1f})\npeak memory (max RSS of a fresh process; forked render workers not counted)")
+    print(f"\n(load average now {os.getloadavg()[0]:.1f})")
+    print("peak memory (max RSS of a fresh process; forked render workers not counted)")
     for n in (int(w) for w in args.words.split(",")):
         streaming, t_s = peak_mib("plan-clauses", words(n))
         whole, t_w = peak_mib("plan-whole", words(n))
