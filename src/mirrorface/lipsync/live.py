@@ -19,6 +19,7 @@ import os
 import queue
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -109,6 +110,15 @@ def _planner(chunks: Iterable[Chunk], out) -> None:  # in the forked planner pro
     out.join_thread()
 
 
+def _receive(planned, ready: queue.Queue) -> None:
+    """Move the planner's items into this process's queue, through its last (None or an error)."""
+    while True:
+        item = planned.get()
+        ready.put(item)
+        if item is None or isinstance(item, BaseException):
+            return
+
+
 def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog: Watchdog, *,
                  lead_s: float = 0.0, on_sent: Callable[[float, np.ndarray], None] | None = None,
                  hold_s: float = 0.0) -> LiveRun:
@@ -128,6 +138,10 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
     context = multiprocessing.get_context("fork")  # the child inherits the models: nothing is pickled
     planned = context.Queue(maxsize=4)  # bounded: memory stays flat on long texts
     planner = context.Process(target=_planner, args=(chunks, planned), name="mirrorface-planner")
+    # A chunk is larger than a pipe's buffer, so reading one waits for the (lower-priority) planner
+    # to write the rest: a receiving thread waits for it, outside the GIL, never the sending loop.
+    ready: queue.Queue = queue.Queue()
+    receiver = threading.Thread(target=_receive, args=(planned, ready), name="mirrorface-receiver", daemon=True)
     pending: deque[tuple[float, np.ndarray]] = deque()
     offset, first_sound, first_command, count, done = None, np.nan, np.nan, 0, False
     starved = held = 0.0  # when the sound last ran out; when the rest pose was last sent
@@ -138,11 +152,12 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
     # up to half a second copying pages. Frozen objects are never collected, so never touched.
     gc.freeze()
     planner.start()
+    receiver.start()
     try:
         while pending or not done:
             while not done:  # take every chunk that is ready; block only when nothing is left to send
                 try:
-                    item = planned.get(timeout=0.005) if not pending else planned.get_nowait()
+                    item = ready.get(timeout=0.005) if not pending else ready.get_nowait()
                 except queue.Empty:
                     if pending:
                         break
@@ -185,6 +200,8 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
         gc.unfreeze()
         planner.terminate()  # it may be mid-chunk, or stalled: what it plans next is not wanted
         planner.join(PLANNER_EXIT_S)
+        planned.put(None)  # ends the receiver, wherever the planner stopped
+        receiver.join(PLANNER_EXIT_S)
         planned.close()
         planned.cancel_join_thread()
     return LiveRun(scheduler.stats, count, first_sound, first_command, sink.heard())
