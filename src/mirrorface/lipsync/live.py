@@ -13,6 +13,7 @@ which made a thread's sends up to 17 ms late; in their own process they cannot d
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -38,6 +39,7 @@ from mirrorface.runtime.watchdog import Watchdog
 from mirrorface.speech.clauses import split_clauses
 
 PREROLL_S = 0.01  # silence before the first sound, so that its first command is not already due
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 PLANNER_NICENESS = 5  # the planner (and its render workers) yield the CPU to the sending process
 PLANNER_EXIT_S = 2.0  # how long a finished run waits for the planner process to exit
 HOLD_PERIOD_S = 1 / 30  # how often a face holding still between chunks is sent its pose again
@@ -94,18 +96,42 @@ class PlannerFailed(MirrorfaceError):
     """The planner process raised something that was not a `MirrorfaceError` (its message says what)."""
 
 
+def _end_with(performer: int) -> None:
+    """Have the kernel end this process when the performer dies (Linux; elsewhere `hand` notices)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != performer:  # it died before the request was made
+        os._exit(0)
+
+
 def _planner(chunks: Iterable[Chunk], out) -> None:  # in the forked planner process
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the performing process's to handle
     os.nice(PLANNER_NICENESS)  # on a busy machine the sending process must get the CPU the moment it wakes
+    performer = os.getppid()
+    _end_with(performer)
+
+    def hand(item) -> bool:
+        """Put `item` in the bounded queue; False once the performer is gone (killed: no one will read)."""
+        while True:
+            try:
+                out.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                if os.getppid() != performer:
+                    return False
+
     try:
         for chunk in chunks:
-            out.put(chunk)
+            if not hand(chunk):
+                return
     except MirrorfaceError as exc:
-        out.put(exc)
+        hand(exc)
     except BaseException as exc:  # noqa: BLE001 (any failure must reach the performer as one line)
-        out.put(PlannerFailed(f"the speech planner failed: {type(exc).__name__}: {exc}"))
+        hand(PlannerFailed(f"the speech planner failed: {type(exc).__name__}: {exc}"))
     else:
-        out.put(None)
+        hand(None)
     out.close()
     out.join_thread()
 
