@@ -80,3 +80,15 @@ def test_values_stay_in_range_and_frames_follow_the_clock():
     assert tr.values.min() >= 0 and tr.values.max() <= 1
     assert len(tr) == int(np.ceil(s.duration_ms * 25 / 1000))
     assert np.allclose(np.diff(tr.times_ms), 40.0)
+
+
+def test_long_speech_blends_in_linear_memory_with_the_dense_result():
+    """20,000 phonemes (~40 min): the dense (frames, segments, articulators) blend would need ~70 GiB."""
+    cycle = ["p", "a", "m", "u", "f", "i"]
+    phonemes = Timeline([Timed(120 * k, 120 * k + 100, cycle[k % 6]) for k in range(20_000)])
+    track = articulate(phonemes, phonemes.end, 30.0, "en")
+    assert len(track) == 72_000 and np.isfinite(track.values).all()
+    # Far from the ends the pattern (720 ms, so 5 cycles = 108 frames) is articulated alike everywhere.
+    assert np.allclose(track.values[10_000:10_108], track.values[37_000:37_108], atol=1e-9)
+    short = articulate(Timeline(phonemes[:30]), phonemes[29].end, 30.0, "en")  # the same start, alone
+    assert np.allclose(short.values[:60], track.values[:60], atol=1e-12)

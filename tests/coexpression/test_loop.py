@@ -1,5 +1,7 @@
 """The coexpression loop keeps its deadline and its safety layer, and coexpresses ahead of mimicry."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -154,3 +156,17 @@ def test_a_realtime_loop_is_paced_by_the_wall_clock(face):
     ticks = make_loop(face, realtime=True).run(Smile(), seconds=1.0)
     assert len(ticks) == 25
     assert time.perf_counter() - started >= 0.96  # the 25th tick ends no earlier than 1 s after the first began
+
+
+def test_a_live_loop_whose_model_hangs_is_stopped_by_the_watchdog_at_neutral(face, emo26):
+    from mirrorface.runtime.scheduler import WatchdogTripped
+
+    def hanging_prediction(frames):
+        time.sleep(30)  # a model that never answers
+        return full_smile(frames)
+
+    loop = make_loop(face, predict=hanging_prediction, realtime=True)
+    loop.warm_up = lambda: None  # (the warm-up would hang before the loop starts)
+    with pytest.raises(WatchdogTripped, match="safe pose"):
+        loop.run(Smile(), seconds=3.0)
+    assert np.allclose(face.safety.last, emo26.neutral)

@@ -6,37 +6,69 @@ value), 130 interrupted.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import typer
+from typer.core import TyperGroup
 
-from mirrorface.cli import babble, coexpress, dataset, evaluate, export, face, say, speech, studio, train
 from mirrorface.errors import MirrorfaceError
 
 INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
 
-app = typer.Typer(
-    name="mirrorface",
-    help="Lip sync and anticipatory expressions for robot faces, learned from self-observation.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-app.add_typer(face.app, name="face")
-app.add_typer(dataset.app, name="dataset")
-app.add_typer(evaluate.app, name="eval")
-app.add_typer(train.app, name="train")
-app.add_typer(export.app, name="export")
-app.add_typer(studio.app, name="studio")
-app.command("babble")(babble.babble)
-app.command("coexpress")(coexpress.coexpress)
-app.command("phonemes")(speech.phonemes)
-app.command("target")(speech.target)
-app.command("cues")(speech.cues)
-app.command("target-suite")(speech.target_suite)
-app.command("say")(say.say)
+HELP = "Lip sync and anticipatory expressions for robot faces, learned from self-observation."
+# name -> (module, attribute: a Typer group or a command function, one-line help). A command's
+# module is imported only when that command runs (or its own --help is asked for): `mirrorface
+# --help` and `mirrorface say` do not wait for the dataset, training or coexpression code.
+COMMANDS = {
+    "babble": ("babble", "babble", "Babble: random safe commands on the face while it watches itself; "
+               "record everything."),
+    "chat": ("chat", "chat", "Chat: each line you type goes to the chat model; the face speaks the streamed "
+                             "reply live."),
+    "coexpress": ("coexpress", "coexpress", "Run the coexpression loop: a person (synthetic, video or webcam) in, "
+                  "the robot's face out."),
+    "cues": ("speech", "cues", "Mouth cues in Rhubarb Lip Sync's JSON or TSV format (shapes A-H and X)."),
+    "dataset": ("dataset", "app", "Inspect recorded datasets."),
+    "eval": ("evaluate", "app", "Measure faces and models."),
+    "export": ("export", "app", "Export the deployed models."),
+    "face": ("face", "app", "List, inspect and render face specs."),
+    "phonemes": ("speech", "phonemes", "Print the phoneme timeline: start and end (ms), eSpeak phoneme, viseme."),
+    "say": ("say", "say", "Say something: TTS (or your audio), target frames, VAE, FAT, executed on the face."),
+    "target": ("speech", "target", "Synthesize the speaking target: the face's own frames with the target mouth, "
+               "plus audio."),
+    "target-suite": ("speech", "target_suite", "Targets for all of the lip-sync paper's material: its 3 test "
+                     "sentences, 6 word groups, 11 languages."),
+    "studio": ("studio", "app", "The studio: drive, watch and evaluate the face in a web page."),
+    "train": ("train", "app", "Train the learned models."),
+}
+
+
+class LazyCommands(TyperGroup):
+    """The top-level group: it imports a command's module only when the command is used."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name: str):
+        if name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[name]
+        target = getattr(importlib.import_module(f"mirrorface.cli.{module}"), attribute)
+        parent = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+        parent.callback()(lambda: None)  # a group, whatever it holds, so the command keeps its own name
+        if isinstance(target, typer.Typer):
+            parent.add_typer(target, name=name)
+        else:
+            parent.command(name)(target)
+        return typer.main.get_command(parent).get_command(ctx, name)
+
+    def format_commands(self, ctx, formatter) -> None:
+        with formatter.section("Commands"):  # from the table: listing them imports nothing
+            formatter.write_dl([(name, COMMANDS[name][2]) for name in self.list_commands(ctx)])
+
+
+app = LazyCommands(name="mirrorface", help=HELP, no_args_is_help=True, rich_markup_mode=None)
 
 
 def _silence_native_stderr() -> None:
@@ -61,7 +93,7 @@ def _silence_native_stderr() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
-    command = typer.main.get_command(app)
+    command = app
     try:
         # Outside standalone mode typer turns an exit (Ctrl-C included, as 130) into a return value.
         code = command.main(args=argv, prog_name="mirrorface", standalone_mode=False)

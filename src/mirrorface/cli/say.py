@@ -5,6 +5,10 @@ Examples:
     mirrorface say --audio speech.wav --text "hello there" --out say.mp4
     mirrorface say "Bonjour" --lang fr --trajectory bonjour.csv --no-video
     mirrorface say --test-sentence 1 --voice english1 --out sentence1.mp4
+    mirrorface say "Hello there, how are you?" --face lips10 --realtime            # live, aloud
+    mirrorface say "Hello there" --realtime --audio-out hello.wav --trajectory sent.csv
+    some-tts --wav | mirrorface say --audio - --realtime --lookahead-ms 200   # lips follow a stream
+    mirrorface say --audio mic --realtime                                      # ... or the microphone
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from mirrorface.errors import MirrorfaceError
 from mirrorface.lipsync.execute import write_trajectory
 from mirrorface.speech.corpus import TEST_SENTENCES
 
+HOLD_S = 2.0  # --realtime: how long the face may rest waiting for a late chunk before it is a stall
+
 
 def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice: str = VOICE, audio: Path = AUDIO,
         method: str = METHOD,
@@ -29,7 +35,18 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
                                         "(default: OUT with .parquet)."),
         video: bool = typer.Option(True, help="Write the MP4 (--no-video: commands only)."),
         test_sentence: int = typer.Option(None, help="Say the lip-sync paper's test sentence 1, 2 or 3."),
-        seed: int = typer.Option(0, help="Seeds the camera noise of the rendered frames.")) -> None:
+        seed: int = typer.Option(0, help="Seeds the camera noise of the rendered frames."),
+        realtime: bool = typer.Option(False, "--realtime", help="Speak live: play the audio while the face "
+                                      "performs in real time, planning clause by clause."),
+        audio_out: Path = typer.Option(None, "--audio-out", help="With --realtime: write the sound to this WAV "
+                                       "(paced as a sound card would play it) instead of the sound card."),
+        lead_ms: float = typer.Option(0.0, "--lead-ms", help="With --realtime: send commands this much early, "
+                                      "for servos slower than the simulator the models learned on."),
+        deadline_ms: float = typer.Option(None, "--deadline-ms", help="With --realtime: the watchdog's deadline "
+                                          "(default: the face spec's safety.deadline_s)."),
+        lookahead_ms: float = typer.Option(200.0, "--lookahead-ms", help="With --realtime and --audio - (a WAV on "
+                                           "standard input) or --audio mic: how far ahead of the sound the lips "
+                                           "may look (and the sound is held back), 100-300.")) -> None:
     """Say something: TTS (or your audio), target frames, VAE, FAT, executed on the face."""
     from mirrorface.face.sim.painter import Painter
     from mirrorface.face.spec import load_spec
@@ -47,8 +64,27 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
         if test_sentence not in (1, 2, 3):
             raise MirrorfaceError(f"--test-sentence must be 1, 2 or 3, got {test_sentence}")
         text = TEST_SENTENCES[test_sentence - 1]
-    utt = _utterance(text, transcript, lang, voice, audio, method)
     painter = Painter(spec, seed=seed)
+    if realtime:
+        from mirrorface.lipsync.live import text_utterances
+
+        if audio is None and text is None and transcript is None:
+            raise MirrorfaceError("give the text to say, or --audio FILE")
+        if audio is not None and str(audio) in ("-", "mic"):
+            rate, chunks = _streamed(str(audio), painter, lipsync, lookahead_ms)
+        else:
+            import itertools
+
+            from mirrorface.lipsync.live import plan_chunks
+
+            utterances = ([_utterance(text, transcript, lang, voice, audio, method)] if audio is not None
+                          else text_utterances(text if text is not None else transcript, lang, voice))
+            chunks = plan_chunks(utterances, painter, lipsync)
+            first = next(chunks)  # any bad input (an unknown language) before the sound and the face start
+            rate, chunks = first.sample_rate, itertools.chain([first], chunks)
+        _say_live(spec, rate, chunks, audio_out, trajectory, out, lead_ms, deadline_ms, seed)
+        return
+    utt = _utterance(text, transcript, lang, voice, audio, method)
     plan = plan_speech(utt, painter, lipsync)
     fps = spec.camera.fps
     trajectory = trajectory or out.with_suffix(".parquet")
@@ -63,3 +99,53 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
             frames = sum(1 for _ in steps)
     typer.echo(f"{trajectory}: {len(plan.commands)} commands at {fps:g} fps for {utt.duration_ms / 1000:.2f} s "
                f"of speech ({utt.method})" + (f"; {out}: {frames} frames, target | robot" if video else ""))
+
+
+def _streamed(source: str, painter, lipsync, lookahead_ms: float):
+    """Chunks for sound arriving on standard input ("-") or from the microphone ("mic")."""
+    import os
+    import sys
+
+    from mirrorface.lipsync.listen import listen_chunks
+    from mirrorface.runtime.audio import microphone_blocks
+    from mirrorface.speech.audio import wav_stream
+    from mirrorface.speech.audio_model import load_audio_model
+
+    if not 0 < lookahead_ms <= 1000:
+        raise MirrorfaceError(f"--lookahead-ms must be within 0..1000 (lips lead sound by 80-300 ms), "
+                              f"got {lookahead_ms:g}")
+    # Only the header is read here: the planner process reads the sound (and opens the microphone),
+    # from its own descriptor, since a forked multiprocessing child closes sys.stdin.
+    if source == "-":
+        rate, blocks = wav_stream(os.fdopen(os.dup(sys.stdin.fileno()), "rb"))
+    else:
+        rate, blocks = 16000, microphone_blocks(16000)
+    return rate, listen_chunks(blocks, rate, painter, lipsync, load_audio_model(), lookahead_ms / 1000)
+
+
+def _say_live(spec, sample_rate, chunks, audio_out, trajectory, out, lead_ms, deadline_ms, seed) -> None:
+    """`say --realtime`: chunks planned as they play; the sent commands are logged as they go."""
+    from mirrorface.hardware.face import make_face
+    from mirrorface.lipsync.live import perform_live
+    from mirrorface.runtime.audio import open_sink
+    from mirrorface.runtime.record import SentLog
+    from mirrorface.runtime.watchdog import Watchdog, deadline_s
+
+    if trajectory is not None and trajectory.suffix != ".csv":
+        raise MirrorfaceError(f"--realtime records the commands as they are sent: --trajectory must end in .csv, "
+                              f"got {trajectory.name!r}")
+    sink, note = open_sink(sample_rate, audio_out, out.with_suffix(".wav"))
+    if note:
+        typer.echo(note)
+    log = SentLog(trajectory, spec.names) if trajectory is not None else None
+    try:
+        with sink, make_face(spec, seed=seed) as robot, \
+                Watchdog(robot, deadline_s(deadline_ms), on_sent=log) as watchdog:
+            run = perform_live(robot, chunks, sink, watchdog, lead_s=lead_ms / 1000, on_sent=log, hold_s=HOLD_S)
+    finally:
+        if log is not None:
+            log.close()
+    stats = run.stats.jitter_ms()
+    typer.echo(f"spoke {run.heard_s:.2f} s in {run.chunks} chunks on {sink.description}: {stats['sent']} commands, "
+               f"{stats['dropped']} dropped, send jitter median {stats['jitter_ms_median']:.2f} ms, "
+               f"p99 {stats['jitter_ms_p99']:.2f} ms" + (f"; sent commands in {trajectory}" if log else ""))

@@ -10,10 +10,16 @@ relax, then follows the person back to rest. Everything that reaches the face go
 `Face.send`. A tick whose work takes longer than the deadline (the face spec's
 `safety.deadline_s` by default), or that has seen no face for that long, sends the neutral pose
 instead: a late command answers a face the person no longer shows.
+
+Ticks are paced by the runtime's scheduler: offline on the face's own clock (the simulator steps
+one period per tick, as fast as the work allows), live on the wall clock (the simulator is
+stepped by the time that really passed; a real face is never told to sleep), under the watchdog,
+which sends the face to its safe pose if a tick stalls past the deadline.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +31,9 @@ from mirrorface.coexpression.selfmodel import CommandSet
 from mirrorface.coexpression.tracker import Activation, ExpressionTracker, TrackerConfig
 from mirrorface.errors import MirrorfaceError
 from mirrorface.hardware.face import Face
+from mirrorface.runtime.clock import MonotonicClock, VirtualClock
+from mirrorface.runtime.scheduler import Scheduler
+from mirrorface.runtime.watchdog import Watchdog
 
 MODES = ("coexpress", "mimic")
 
@@ -81,6 +90,7 @@ class CoexpressionLoop:
         self._clip: int | None = None
         self._target: np.ndarray | None = None  # the predicted face command, while an expression lasts
         self._last_seen = 0.0
+        self.scheduler: Scheduler | None = None  # `run` paces the ticks: on the face's clock, or live
 
     def warm_up(self) -> None:
         """Run both models once on the robot's resting face: a model's first call allocates, and a
@@ -111,6 +121,7 @@ class CoexpressionLoop:
 
     def step(self, t: float, source) -> Tick:
         """One tick at loop time t: observe, decide, send through the safety layer, let the face move."""
+        self.scheduler.wait(t)  # the tick's start (late ticks still run: the deadline below judges them)
         started = self.clock()
         observation = source.read(t)
         if observation.clip != self._clip:  # a new person or recording: relearn the resting face
@@ -126,8 +137,8 @@ class CoexpressionLoop:
             command = self.face.safety.last  # a face lost for a moment: hold still
         seconds = self.clock() - started
         missed = seconds > self.deadline
-        sent = self.face.send(self.face.spec.neutral if missed else command)
-        self.face.advance(1.0 / self.config.rate_hz)
+        sent = self.scheduler.send(self.face.spec.neutral if missed else command)
+        self.scheduler.finish(t + 1.0 / self.config.rate_hz)  # the face moves for the rest of the tick
         return Tick(t, observation.clip, observation.landmarks, self.tracker.state, sent,
                     self.face.read_positions(), seconds, missed, activation)
 
@@ -138,15 +149,24 @@ class CoexpressionLoop:
         if not np.isfinite(duration):
             raise MirrorfaceError("a live source needs a duration (seconds)")
         self.warm_up()
+        if not self.config.realtime:  # ticks on the face's own clock, from its time now
+            self.scheduler = Scheduler(self.face, VirtualClock(self.face), stale_s=math.inf)
+            return self._ticks(source, duration, on_tick)
+        # Live: a stalled tick (a model that hangs) is the watchdog's; it interrupts this thread.
+        with Watchdog(self.face, self.deadline, interrupt_main=True) as watchdog:
+            self.scheduler = Scheduler(self.face, MonotonicClock(), stale_s=math.inf, watchdog=watchdog)
+            watchdog.arm()
+            try:
+                return self._ticks(source, duration, on_tick)
+            finally:
+                watchdog.disarm()
+
+    def _ticks(self, source, duration: float, on_tick: Callable[[Tick], None] | None) -> list[Tick]:
         ticks = []
-        start = time.perf_counter()
         for k in range(int(duration * self.config.rate_hz)):
-            tick = self.step(k / self.config.rate_hz, source)
-            ticks.append(tick)
+            ticks.append(self.step(k / self.config.rate_hz, source))
             if on_tick is not None:
-                on_tick(tick)
-            if self.config.realtime:  # sleep to the next tick's start on the wall clock: no drift
-                time.sleep(max(0.0, start + (k + 1) / self.config.rate_hz - time.perf_counter()))
+                on_tick(ticks[-1])
         return ticks
 
 

@@ -4,6 +4,9 @@ One clock for everything: at time k / fps the camera frame k is captured and the
 read, then command k is sent. Frame k therefore shows commands 0 .. k-1 through the servos' lag;
 frame k + 1 is the first to show command k, which is the pairing the babbling recorder stores
 (command k with the frame one period after it) and the models learn.
+
+The commands go through the runtime's scheduler on the face's own clock (`VirtualClock`): offline,
+the simulator is stepped from one command's time to the next as fast as the work allows.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import numpy as np
 
 from mirrorface.errors import MirrorfaceError
 from mirrorface.hardware.face import Face
+from mirrorface.runtime.clock import VirtualClock
+from mirrorface.runtime.scheduler import Scheduler
 
 
 @dataclass
@@ -36,11 +41,12 @@ def perform(face: Face, commands: np.ndarray, fps: float, *, capture: bool = Tru
             settle_s: float = 0.3) -> Iterator[Step]:
     """Rest for `settle_s` (every run starts alike), then play `commands` at `fps`, one step each."""
     face.go_neutral(settle_s)
-    for command in commands:
+    scheduler = Scheduler(face, VirtualClock(face))
+    for k, command in enumerate(commands):
+        scheduler.wait(k / fps)  # on the face's own clock nothing is ever late
         position, frame = face.read_positions(), face.read_frame() if capture else None
-        sent = face.send(command)
-        face.advance(1.0 / fps)
-        yield Step(sent, position, frame)
+        yield Step(scheduler.send(command), position, frame)
+    scheduler.finish(len(commands) / fps)
 
 
 def execute(face: Face, commands: np.ndarray, fps: float, *, capture: bool = True,

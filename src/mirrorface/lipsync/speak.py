@@ -144,11 +144,14 @@ def target_latents(face: Painter, track: Track, vae: VAE, chunk: int = 48) -> It
             yield block
 
 
-def plan_speech(utt: Utterance, face: Painter, models: LipSyncModels) -> SpeechPlan:
+def plan_speech(utt: Utterance, face: Painter, models: LipSyncModels,
+                stream: StreamingFAT | OnnxStreamingFAT | None = None) -> SpeechPlan:
     """Text or audio in, the face's timed command trajectory out.
 
     The target frames are rendered by worker processes while this one encodes the finished ones
-    and streams the FAT as far as their latents reach.
+    and streams the FAT as far as their latents reach. `stream`: a FAT stream to continue (its
+    history is the previous chunk's last commands), for speech planned chunk by chunk; by default
+    a fresh one from the neutral pose.
     """
     track = track_of(utt, face.spec.camera.fps)
     if len(track) == 0:
@@ -160,6 +163,6 @@ def plan_speech(utt: Utterance, face: Painter, models: LipSyncModels) -> SpeechP
             blocks.append(block)
             yield block
 
-    stream = models.stream(face.spec.neutral)
+    stream = stream if stream is not None else models.stream(face.spec.neutral)
     commands = np.stack(list(stream_commands(stream, encoded(), models.fat.config.lead)))
     return SpeechPlan(track, np.concatenate(blocks), commands)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 import wave
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import numpy as np
@@ -123,3 +125,24 @@ def save_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
         out.setframerate(int(sample_rate))
         out.writeframes(pcm.tobytes())
     return path
+
+
+def wav_stream(stream: BinaryIO, block_s: float = 0.02) -> tuple[int, Iterator[np.ndarray]]:
+    """A 16-bit PCM WAV arriving on a pipe (stdin, say) -> (sample rate, mono float32 blocks as they come).
+
+    The header is read at once; then `block_s` of sound at a time, so a live producer's samples
+    reach the caller within a block. The stream need not be seekable.
+    """
+    try:
+        reader = wave.open(stream, "rb")  # noqa: SIM115 (read by the generator returned)
+    except (wave.Error, EOFError) as exc:
+        raise MirrorfaceError(f"the audio stream is not a WAV ({exc or 'empty'})") from None
+    if reader.getsampwidth() != 2:
+        raise MirrorfaceError(f"the audio stream must be 16-bit PCM, got {8 * reader.getsampwidth()}-bit")
+    rate, channels = reader.getframerate(), reader.getnchannels()
+
+    def blocks() -> Iterator[np.ndarray]:
+        while raw := reader.readframes(max(1, int(block_s * rate))):
+            yield (np.frombuffer(raw, "<i2").astype(np.float32) / 32768.0).reshape(-1, channels).mean(axis=1)
+
+    return rate, blocks()

@@ -1,0 +1,88 @@
+"""A conversation: what the person types goes to a chat model, and the face speaks its reply live.
+
+    person's line -> speech.llm.reply_stream (a thread here: server-sent fragments)
+      -> whole sentences (speech.clauses.Sentences) -> a queue -> the planner process:
+         clauses, eSpeak, lip-sync plan -> live.perform_live on the sink and the face
+
+The first sentence is spoken while the model is still writing the next. Between sentences the
+face holds its rest pose (fresh commands, so the watchdog stays quiet); a failing endpoint ends
+the reply with its one-line error, the face at its safe pose.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mirrorface.articulation.sources import Utterance, from_text
+from mirrorface.errors import MirrorfaceError
+from mirrorface.face.sim.painter import Painter
+from mirrorface.hardware.face import Face
+from mirrorface.lipsync.live import LiveRun, perform_live, plan_chunks
+from mirrorface.lipsync.speak import LipSyncModels
+from mirrorface.runtime.audio import AudioSink
+from mirrorface.runtime.watchdog import Watchdog
+from mirrorface.speech.clauses import Sentences, split_clauses
+from mirrorface.speech.llm import TIMEOUT_S, reply_stream
+
+
+@dataclass
+class Conversation:
+    """The chat history and how to reach the model; `reply` speaks one turn."""
+
+    url: str
+    model: str | None = None
+    system: str | None = None  # a system prompt, first in the history
+    lang: str = "en"
+    voice: str | None = None
+    allow_remote: bool = False
+    messages: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.system and not self.messages:
+            self.messages.append({"role": "system", "content": self.system})
+
+    def reply(self, line: str, face: Face, sink: AudioSink, watchdog: Watchdog, painter: Painter,
+              models: LipSyncModels, on_sent: Callable[[float, np.ndarray], None] | None = None,
+              ) -> tuple[str, LiveRun]:
+        """Send the person's `line`, speak the streamed reply; returns its text and the live run."""
+        self.messages.append({"role": "user", "content": line})
+        sentences = multiprocessing.get_context("fork").Queue()  # read by the forked planner
+        parts: list[str] = []
+        reader = threading.Thread(target=self._read, args=(sentences, parts), name="mirrorface-llm", daemon=True)
+        reader.start()
+        try:
+            run = perform_live(face, plan_chunks(_spoken(sentences, self.lang, self.voice), painter, models), sink,
+                               watchdog, on_sent=on_sent, hold_s=TIMEOUT_S)
+        finally:
+            reader.join(1.0)
+        text = "".join(parts).strip()
+        self.messages.append({"role": "assistant", "content": text})
+        return text, run
+
+    def _read(self, sentences, parts: list[str]) -> None:
+        """The reply's sentences into `sentences` as they complete; then None, or the error."""
+        try:
+            splitter = Sentences()
+            for fragment in reply_stream(self.url, self.messages, self.model, allow_remote=self.allow_remote):
+                parts.append(fragment)
+                for sentence in splitter.feed(fragment):
+                    sentences.put(sentence)
+            for sentence in splitter.flush():
+                sentences.put(sentence)
+            sentences.put(None)
+        except MirrorfaceError as exc:
+            sentences.put(exc)
+
+
+def _spoken(sentences, lang: str, voice: str | None) -> Iterator[Utterance]:
+    """Utterances of the queued sentences, clause by clause (in the planner process)."""
+    while (item := sentences.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        for clause in split_clauses(item):
+            yield from_text(clause, lang, voice)

@@ -1,0 +1,58 @@
+"""The watchdog: silence past the deadline sends the face to its safe pose and stops the run."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from mirrorface.hardware.sim import SimFace
+from mirrorface.runtime.clock import MonotonicClock
+from mirrorface.runtime.scheduler import Scheduler, WatchdogTripped
+from mirrorface.runtime.watchdog import Watchdog
+
+
+@pytest.fixture
+def face(lips10):
+    with SimFace(lips10, seed=0) as face:
+        yield face
+
+
+def smile(face):
+    command = face.spec.neutral.copy()
+    command[:4] = face.spec.upper[:4]
+    return face.safety.project(command)
+
+
+def test_a_stalled_planner_trips_the_watchdog_and_the_face_goes_safe(face):
+    with Watchdog(face, deadline_s=0.1) as watchdog:
+        scheduler = Scheduler(face, MonotonicClock(), watchdog=watchdog)
+        watchdog.arm()
+        for k in range(10):  # a planner that keeps up for a third of a second
+            scheduler.play(k / 30, smile(face))
+        assert not watchdog.tripped.is_set()
+        assert watchdog.tripped.wait(2.0)  # ... then stalls
+        assert watchdog.tripped_at < 0.1 + 0.05  # tripped once the deadline passed (polled every 5 ms)
+        with pytest.raises(WatchdogTripped, match="safe pose"):
+            scheduler.play(11 / 30, smile(face))  # the planner comes back: too late, the run is over
+    assert np.allclose(face.safety.last, face.spec.neutral)
+    assert np.allclose(face.read_positions(), face.spec.neutral, atol=0.02)
+
+
+def test_fresh_commands_keep_it_quiet_and_a_disarmed_watchdog_waits(face):
+    with Watchdog(face, deadline_s=0.1) as watchdog:
+        scheduler = Scheduler(face, MonotonicClock(), watchdog=watchdog)
+        watchdog.arm()
+        for k in range(12):
+            scheduler.play(k / 30, smile(face))
+        watchdog.disarm()  # e.g. waiting for the person to type: holding a pose on purpose
+        time.sleep(0.25)
+        assert not watchdog.tripped.is_set()
+
+
+def test_a_stalled_main_thread_is_interrupted_into_one_line(face):
+    with pytest.raises(WatchdogTripped, match=r"no fresh command for \d+ ms"):  # noqa: SIM117
+        with Watchdog(face, deadline_s=0.05, interrupt_main=True) as watchdog:
+            watchdog.arm()
+            threading.Event().wait(5.0)  # a planner stuck in this thread
+    assert np.allclose(face.safety.last, face.spec.neutral)
