@@ -37,6 +37,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from mirrorface.articulation.coarticulation import _segments  # noqa: E402
 from mirrorface.articulation.sources import from_text, track_of  # noqa: E402
 from mirrorface.eval.articulation import lip_audio_offset_ms, lip_gap_mm, target_gap_mm  # noqa: E402
+from mirrorface.face.sim.painter import Painter  # noqa: E402
 from mirrorface.face.spec import load_spec  # noqa: E402
 from mirrorface.hardware.sim import SimFace  # noqa: E402
 from mirrorface.lipsync.execute import execute  # noqa: E402
@@ -62,7 +63,7 @@ def ms(x: float) -> str:
 def live_run(spec, models, text: str, tmp: Path):
     """Speak `text` live; returns the run, the longest wall-clock gap between sends, the face's lip gap
     on the frame grid, and the target gap."""
-    painter = SimFace(spec)
+    painter = Painter(spec)
     heard, gaps, walls = [], [], []
     # A 1-s watchdog: on the shared 2-core VM other work can hold this process off the CPU for
     # longer than the spec's 200 ms; the longest silence between sends is printed instead.
@@ -115,7 +116,7 @@ def first_output(cmd: list[str], files: list[Path], min_bytes: list[int], timeou
 PEAK = """
 import resource, sys
 from mirrorface.face.spec import load_spec
-from mirrorface.hardware.sim import SimFace
+from mirrorface.face.sim.painter import Painter
 from mirrorface.lipsync.speak import LipSyncModels, plan_speech
 from mirrorface.lipsync.live import plan_chunks, text_utterances
 from mirrorface.articulation.sources import from_text, track_of
@@ -130,9 +131,9 @@ elif mode == "front-clauses":
 else:
     models = LipSyncModels.load(spec)
     if mode == "plan-whole":
-        plan_speech(from_text(text), SimFace(spec), models)
+        plan_speech(from_text(text), Painter(spec), models)
     else:
-        for _ in plan_chunks(text_utterances(text), SimFace(spec), models):
+        for _ in plan_chunks(text_utterances(text), Painter(spec), models):
             pass
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
@@ -169,11 +170,11 @@ def main() -> None:
               f"(x{cold_base[0] / cold_live[1]:.1f} the live first command)")
 
         models = LipSyncModels.load(spec)
-        list(plan_chunks(text_utterances("Warm up."), SimFace(spec), models))
+        list(plan_chunks(text_utterances("Warm up."), Painter(spec), models))
         warm_first, base_first, offsets, late, runs, silences = [], [], [], [], [], []
         for _ in range(args.repeats):
             started = time.perf_counter()
-            plan = plan_speech(from_text(TEXT), SimFace(spec), models)
+            plan = plan_speech(from_text(TEXT), Painter(spec), models)
             base_first.append(time.perf_counter() - started)
             run, silence, opening, target = live_run(spec, models, TEXT, tmp)
             runs.append(run)
@@ -209,7 +210,7 @@ def main() -> None:
 
         speech_s = len(plan.track) / fps
         started = time.perf_counter()
-        list(plan_chunks(text_utterances(TEXT), SimFace(spec), models))
+        list(plan_chunks(text_utterances(TEXT), Painter(spec), models))
         streaming_s = time.perf_counter() - started
         print(f"\nplanning speed ({speech_s:.1f} s of speech)")
         print(f"  clause by clause: {speech_s / streaming_s:5.1f}x real time")

@@ -1,7 +1,10 @@
 """Shared fixtures: built-in specs, a connected simulated face, a small babbling dataset and quick
 lip-sync models trained on it by the package's own functions."""
 
+import json
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -53,3 +56,44 @@ def quick_models(babble_data, tmp_path_factory):
     vae = load_model(VAE, VAEConfig, folder / "vae")
     train_fat(vae, babble_data, folder / "fat", FATTraining.quick(), FAT_QUICK)
     return folder
+
+
+# -- a chat model: an OpenAI-compatible server on 127.0.0.1 streaming its reply (for chat and the studio)
+
+CHAT_REPLY = ["Hello", " there", ", papa.", " Nice", " to meet", " you."]
+
+
+class ChatServer(BaseHTTPRequestHandler):
+    """/v1/chat/completions with stream=true, as llama.cpp's server answers it; `status` != 200 fails."""
+
+    status = 200
+    requests: list = []
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append((self.path, body))
+        if self.status != 200:
+            self.send_error(self.status, "model not loaded")
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for piece in CHAT_REPLY:
+            event = {"choices": [{"index": 0, "delta": {"content": piece}}]}
+            self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+            self.wfile.flush()
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def chat_server():
+    ChatServer.requests, ChatServer.status = [], 200
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ChatServer)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()

@@ -1,13 +1,10 @@
 """`mirrorface chat` against a real OpenAI-compatible server on 127.0.0.1 that streams its reply (SSE)."""
 
 import io
-import json
-import threading
 import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
-import pytest
 
 from mirrorface.cli.main import main
 from mirrorface.face.spec import load_spec
@@ -15,57 +12,18 @@ from mirrorface.face.spec import load_spec
 # The tests share a 2-core machine with other work: a deadline the spec's 200 ms would miss when
 # this process is not scheduled for that long (the watchdog's own tests keep the strict one).
 ROOMY_DEADLINE_MS = 1000
-REPLY = ["Hello", " there", ", papa.", " Nice", " to meet", " you."]
-
-
-class ChatServer(BaseHTTPRequestHandler):
-    """/v1/chat/completions with stream=true, as llama.cpp's server answers it; `status` != 200 fails."""
-
-    status = 200
-    requests: list = []
-
-    def do_POST(self):  # noqa: N802 (http.server's name)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append((self.path, body))
-        if self.status != 200:
-            self.send_error(self.status, "model not loaded")
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        for piece in REPLY:
-            event = {"choices": [{"index": 0, "delta": {"content": piece}}]}
-            self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
-            self.wfile.flush()
-        self.wfile.write(b"data: [DONE]\n\n")
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server():
-    ChatServer.requests, ChatServer.status = [], 200
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ChatServer)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def chat(server, tmp_path, monkeypatch, lines, *extra):
+def chat(chat_server, tmp_path, monkeypatch, lines, *extra):
     monkeypatch.setattr("sys.stdin", io.StringIO(lines))
-    url = f"http://127.0.0.1:{server.server_address[1]}"
+    url = f"http://127.0.0.1:{chat_server.server_address[1]}"
     return main(["chat", "--llm", url, "--model", "tiny", "--audio-out", str(tmp_path / "chat.wav"),
                  "--trajectory", str(tmp_path / "sent.csv"), "--deadline-ms", str(ROOMY_DEADLINE_MS), *extra])
 
 
-def test_chat_speaks_the_streamed_reply(server, tmp_path, monkeypatch, capsys):
-    assert chat(server, tmp_path, monkeypatch, "Hi robot!\n") == 0
+def test_chat_speaks_the_streamed_reply(chat_server, tmp_path, monkeypatch, capsys):
+    assert chat(chat_server, tmp_path, monkeypatch, "Hi robot!\n") == 0
     out = capsys.readouterr().out
     assert "robot: Hello there, papa. Nice to meet you." in out
-    path, body = ChatServer.requests[0]
+    path, body = chat_server.RequestHandlerClass.requests[0]
     assert path == "/v1/chat/completions" and body["stream"] is True and body["model"] == "tiny"
     assert body["messages"][-1] == {"role": "user", "content": "Hi robot!"}
     with wave.open(str(tmp_path / "chat.wav")) as w:
@@ -74,9 +32,9 @@ def test_chat_speaks_the_streamed_reply(server, tmp_path, monkeypatch, capsys):
     assert len(rows) > 45 and np.abs(rows[:, 1:] - load_spec("lips10").neutral).max() > 0.05  # the lips moved
 
 
-def test_a_failing_endpoint_is_one_line_and_the_face_stays_safe(server, tmp_path, monkeypatch, capsys):
-    ChatServer.status = 503
-    assert chat(server, tmp_path, monkeypatch, "Hi robot!\n") == 1
+def test_a_failing_endpoint_is_one_line_and_the_face_stays_safe(chat_server, tmp_path, monkeypatch, capsys):
+    chat_server.RequestHandlerClass.status = 503
+    assert chat(chat_server, tmp_path, monkeypatch, "Hi robot!\n") == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: the chat endpoint") and "HTTP 503" in err[0], err
     rows = np.loadtxt(tmp_path / "sent.csv", delimiter=",", skiprows=1, ndmin=2)
@@ -85,7 +43,7 @@ def test_a_failing_endpoint_is_one_line_and_the_face_stays_safe(server, tmp_path
 
 def test_an_unreachable_endpoint_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("Hi\n"))
-    with ThreadingHTTPServer(("127.0.0.1", 0), ChatServer) as closed:  # a port nobody listens on afterwards
+    with ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler) as closed:  # a port nobody listens on afterwards
         port = closed.server_address[1]
     assert main(["chat", "--llm", f"http://127.0.0.1:{port}", "--audio-out", str(tmp_path / "c.wav")]) == 1
     err = capsys.readouterr().err.strip().splitlines()

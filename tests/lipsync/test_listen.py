@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mirrorface.errors import MirrorfaceError
-from mirrorface.hardware.sim import SimFace
+from mirrorface.face.sim.painter import Painter
 from mirrorface.lipsync.listen import fat_lookahead_s, listen_chunks
 from mirrorface.lipsync.speak import LipSyncModels
 from mirrorface.speech.audio_model import load_audio_model
@@ -36,7 +36,7 @@ def test_a_stream_input_produces_commands_within_the_look_ahead(lips10, parts, s
     models, audio_model = parts
     pulled = []
     chunks = []
-    for chunk in listen_chunks(arriving(speech, pulled), speech.sample_rate, SimFace(lips10), models, audio_model,
+    for chunk in listen_chunks(arriving(speech, pulled), speech.sample_rate, Painter(lips10), models, audio_model,
                                lookahead_s):
         last_frame = chunk.start_s + (len(chunk.commands) - 1) / 30
         arrived = pulled[-1]
@@ -56,4 +56,4 @@ def test_a_look_ahead_shorter_than_the_fat_reads_is_refused(lips10, parts, speec
     models, audio_model = parts
     too_short = fat_lookahead_s(models, 30.0) - 0.01
     with pytest.raises(MirrorfaceError, match="lookahead-ms must be at least"):
-        next(listen_chunks(arriving(speech, []), speech.sample_rate, SimFace(lips10), models, audio_model, too_short))
+        next(listen_chunks(arriving(speech, []), speech.sample_rate, Painter(lips10), models, audio_model, too_short))

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mirrorface.errors import MirrorfaceError
+from mirrorface.face.sim.painter import Painter
 from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync.live import Chunk, perform_live, plan_chunks, text_utterances
 from mirrorface.lipsync.speak import LipSyncModels
@@ -37,7 +38,7 @@ def synthetic_chunks(spec, count, then=None):
 
 
 def test_text_is_planned_clause_by_clause_on_one_continuous_clock(lips10, shipped):
-    chunks = list(plan_chunks(text_utterances("Hello there, papa and mama."), SimFace(lips10), shipped))
+    chunks = list(plan_chunks(text_utterances("Hello there, papa and mama."), Painter(lips10), shipped))
     assert len(chunks) == 2  # "Hello there," (the short first clause) | "papa and mama."
     assert chunks[0].start_s == 0.0
     assert chunks[1].start_s == pytest.approx(len(chunks[0].commands) / 30)
@@ -49,7 +50,7 @@ def test_text_is_planned_clause_by_clause_on_one_continuous_clock(lips10, shippe
 
 
 def test_a_live_run_plays_the_sound_and_sends_every_command_on_its_clock(lips10, shipped, tmp_path):
-    chunks = list(plan_chunks(text_utterances("Hello there, papa."), SimFace(lips10), shipped))
+    chunks = list(plan_chunks(text_utterances("Hello there, papa."), Painter(lips10), shipped))
     log = []
     # A roomy deadline: the machine is shared, and this test is about the sound and the clock.
     with SimFace(lips10) as face, Watchdog(face, 1.0) as watchdog, FileSink(tmp_path / "s.wav", RATE) as sink:

@@ -1,54 +1,38 @@
-"""The Chat view's adapter in Chromium: a real loopback endpoint answers, the face speaks the reply."""
+"""The Chat view in Chromium: a real OpenAI-compatible server on 127.0.0.1 streams its reply, the face speaks it."""
 
 from __future__ import annotations
-
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from mirrorface.errors import MirrorfaceError
-from mirrorface.studio.chat import ask
+from mirrorface.studio.chat import StudioChat
 
 
-class Echo(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802  (http.server's naming)
-        text = json.loads(self.rfile.read(int(self.headers["content-length"])))["text"]
-        body = json.dumps({"reply": f"You said {text}."}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+def url(server) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}"
 
 
-@pytest.fixture(scope="module")
-def endpoint():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/chat"
-    server.shutdown()
-    server.server_close()
+def test_the_conversation_keeps_its_history_and_only_talks_to_loopback(chat_server):
+    chat = StudioChat()
+    assert chat.ask(url(chat_server), "hi") == "Hello there, papa. Nice to meet you."
+    assert chat.ask(url(chat_server), "and you?")
+    path, body = chat_server.RequestHandlerClass.requests[-1]
+    assert path == "/v1/chat/completions" and body["stream"] is True
+    assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
+    with pytest.raises(MirrorfaceError, match="not this machine"):
+        chat.ask("http://192.0.2.1:8080", "hi")
+    chat_server.RequestHandlerClass.status = 503
+    with pytest.raises(MirrorfaceError, match="HTTP 503"):
+        chat.ask(url(chat_server), "again")
+    assert len(chat.messages) == 4  # a failed turn is not kept
 
 
-def test_only_loopback_endpoints_are_asked(endpoint):
-    assert ask(endpoint, "hi") == "You said hi."
-    with pytest.raises(MirrorfaceError, match="loopback"):
-        ask("http://example.org/chat", "hi")
-    with pytest.raises(MirrorfaceError, match="did not answer"):
-        ask("http://127.0.0.1:9/chat", "hi")
-
-
-def test_the_face_speaks_the_reply(page, endpoint):
+def test_the_face_speaks_the_reply(page, chat_server):
     page.click("#tabs button[data-view='chat']")
-    page.fill("#chat-url", endpoint)
+    page.fill("#chat-url", url(chat_server))
     page.fill("#chat-text", "yes")
     page.click("#chat-form button")
     page.wait_for_function("window.studioMetrics && window.studioMetrics.finished && window.studioMetrics.files",
                            timeout=60_000)
-    assert page.inner_text("#chat-log").splitlines() == ["you: yes", "face: You said yes."]
+    assert page.inner_text("#chat-log").splitlines() == ["you: yes", "face: Hello there, papa. Nice to meet you."]
     assert page.evaluate("window.studioMetrics.frames") > 10

@@ -29,7 +29,7 @@ def studio(ctx: typer.Context,
            models: Path = typer.Option(None, help="Lip-sync models folder (default: the face's shipped ones)."),
            data: list[Path] = typer.Option([Path("data"), Path("out")], help="Folders with babbling datasets."),
            babble: Path = typer.Option(None, help="Babbling dataset for the study's nearest-landmarks clips."),
-           chat_url: str = typer.Option(None, help="The conversation endpoint the Chat view talks to."),
+           chat_url: str = typer.Option(None, help="The OpenAI-compatible chat model the Chat view asks."),
            seed: int = typer.Option(0, help="Seeds the simulated camera.")) -> None:
     """Serve the studio page until Ctrl-C (with no subcommand)."""
     if ctx.invoked_subcommand is not None:

@@ -25,7 +25,7 @@ def completions_url(url: str, allow_remote: bool = False) -> str:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise MirrorfaceError(f"--llm must be an http:// or https:// URL, got {url!r}")
-    if not allow_remote and not _is_loopback(parsed.hostname):
+    if not allow_remote and not is_loopback(parsed.hostname):
         raise MirrorfaceError(f"{parsed.hostname} is not this machine: mirrorface talks only to loopback unless "
                               "--allow-remote is given")
     path = parsed.path.rstrip("/")
@@ -34,11 +34,14 @@ def completions_url(url: str, allow_remote: bool = False) -> str:
     return parsed._replace(path=path).geturl()
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost; everything else (0.0.0.0, a LAN address, a name) is not."""
+    if host == "localhost":
+        return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
-        return host == "localhost"
+        return False
 
 
 def reply_stream(url: str, messages: list[dict], model: str | None = None, *, allow_remote: bool = False,

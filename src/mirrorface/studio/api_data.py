@@ -112,11 +112,13 @@ class ChatRequest(BaseModel):
 
 @router.post("/api/chat")
 async def chat(request: Request, body: ChatRequest) -> dict:
-    """ADAPTER (see chat.py): the endpoint's reply; the page then speaks it through /ws/speak."""
-    from mirrorface.studio.chat import ask
+    """The chat model's reply to what the person typed; the page then speaks it through /ws/speak."""
+    from mirrorface.studio.chat import StudioChat
 
+    studio = request.app.state.studio
+    conversation = studio.engine("chat", StudioChat)
     try:
-        return {"reply": await asyncio.to_thread(ask, body.url or request.app.state.studio.config.chat_url or "",
+        return {"reply": await asyncio.to_thread(conversation.ask, body.url or studio.config.chat_url or "",
                                                  body.text)}
     except MirrorfaceError as exc:
         raise HTTPException(400, str(exc)) from None

@@ -31,7 +31,7 @@ class StudioConfig:
     models: Path | None = None  # lip-sync models folder (default: the speaking face's shipped ones)
     data_roots: tuple[Path, ...] = (Path("data"), Path("out"))  # where the Data view looks for datasets
     babble_data: Path | None = None  # the babbling set the study's nearest-landmarks baseline draws from
-    chat_url: str | None = None  # the conversation endpoint (see chat.py)
+    chat_url: str | None = None  # an OpenAI-compatible chat model's address (see chat.py)
     seed: int = 0
 
 

@@ -13,24 +13,14 @@ The page moves motors and writes files, so:
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import secrets
 from urllib.parse import urlsplit
 
 from mirrorface.errors import MirrorfaceError
+from mirrorface.speech.llm import is_loopback
 
 TOKEN_HEADER = "x-studio-token"
 AUTO = "auto"  # --token auto: generate one and print it
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 and localhost; everything else (0.0.0.0, a LAN address, a name) is not."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def resolve_token(host: str, token: str | None) -> str | None:

@@ -1,5 +1,5 @@
-// Chat (ADAPTER until the runtime's conversation mode is merged, see studio/chat.py): the text goes
-// to the endpoint, and its reply is spoken by the Speak view's engine.
+// Chat: the text goes to an OpenAI-compatible chat model (studio/chat.py, the client of `mirrorface
+// chat`), and its reply is spoken by the Speak view's engine.
 import { api, say } from "./common.js";
 import { speakText } from "./speak.js";
 
