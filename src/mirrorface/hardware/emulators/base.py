@@ -18,7 +18,7 @@ import tty
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import ClassVar, TextIO
 
 import numpy as np
@@ -28,7 +28,7 @@ from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.calibration import ActuatorCalibration, Calibration
 
 
-class Fault(str, Enum):
+class Fault(StrEnum):
     """Faults an emulator can inject (`--fault`)."""
 
     timeout = "timeout"  # stop answering
@@ -166,7 +166,7 @@ class ControlTable:
         return int.from_bytes(mem[reg.address:reg.address + reg.size], self.layout.byteorder, signed=True)
 
     def fits(self, address: int, length: int) -> bool:
-        return 0 <= address and length >= 0 and address + length <= self.layout.size
+        return address >= 0 and length >= 0 and address + length <= self.layout.size
 
     def read(self, servo_id: int, address: int, length: int) -> bytes:
         mem = self.memory[servo_id]
@@ -339,3 +339,20 @@ class PtyEmulator:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def emulate(bus: str, spec: FaceSpec, *, fault: Fault | None = None, fault_after: float = 0.0,
+            log: TextIO | None = None) -> PtyEmulator:
+    """An emulator of `spec`'s servos speaking `bus`'s protocol (not started yet).
+
+    Its servos have the mechanics of `emulated_mechanics`; `emulated_calibration(spec, bus,
+    emulator.protocol.servos)` is the calibration file that matches them.
+    """
+    from mirrorface.errors import MirrorfaceError
+
+    try:
+        protocol = EMULATORS[bus]
+    except KeyError:
+        raise MirrorfaceError(f"no emulator for bus {bus!r} (known: {', '.join(sorted(EMULATORS))})") from None
+    servos = EmulatedServos(spec, *emulated_mechanics(spec, *protocol.raw_limits))
+    return PtyEmulator(protocol(servos, log), fault, fault_after)
