@@ -110,10 +110,12 @@ class SdkBus(MotorBus):
                        f"{tries} tries ({self.packets.getTxRxResult(result)})")
 
     def _set_torque(self, enabled: bool) -> None:
-        address, _ = self.torque
+        """One sync write to every servo: it needs no reply, so it also reaches the servos after a
+        wire fault (torque off is what a fault ends with)."""
+        torque = self.sdk.GroupSyncWrite(self.port, self.packets, *self.torque)
         for servo_id in self.ids:
-            self._retry(lambda i=servo_id: self.packets.write1ByteTxRx(self.port, i, address, int(enabled)),
-                        servo_id, "torque " + ("on" if enabled else "off"), hardware_errors_ok=True)
+            torque.addParam(servo_id, [int(enabled)] * self.torque[1])
+        self._wire(lambda: self._check(torque.txPacket(), "torque " + ("on" if enabled else "off")))
 
     def _read_faults(self) -> dict[int, str]:
         faults = {}
@@ -147,14 +149,13 @@ class SdkBus(MotorBus):
         if result != self.sdk.COMM_SUCCESS:
             raise BusFault(f"{self.spec.bus.port}: {what} failed ({self.packets.getTxRxResult(result)})")
 
-    def _retry(self, op: Callable[[], tuple[int, int]], servo_id: int, what: str, *,
-               hardware_errors_ok: bool = False) -> None:
+    def _retry(self, op: Callable[[], tuple[int, int]], servo_id: int, what: str) -> None:
         """Run a request until it is answered, at most `retries` + 1 times."""
         tries = self.spec.bus.retries + 1
         for _ in range(tries):
             result, error = self._wire(op)
             if result == self.sdk.COMM_SUCCESS:
-                if error & self.alert and not hardware_errors_ok:
+                if error & self.alert:
                     self._raise_hardware_error({servo_id: error})
                 return
         raise BusFault(f"{self.name_of(servo_id)} (id {servo_id}): no valid reply to {what} after {tries} tries "

@@ -279,6 +279,7 @@ class PtyEmulator:
         self.port = os.ttyname(slave)
         self._slave = slave  # kept open so the port exists while no client holds it
         self._stop = threading.Event()
+        self._idle = threading.Event()  # set while nothing sent to the port waits to be answered
         self._thread: threading.Thread | None = None
         self._started: float | None = None
 
@@ -293,7 +294,9 @@ class PtyEmulator:
             while not self._stop.is_set():
                 ready, _, _ = select.select([self._master], [], [], 0.05)
                 if not ready:
+                    self._idle.set()
                     continue
+                self._idle.clear()
                 try:
                     data = os.read(self._master, 4096)
                 except OSError:  # no client holds the port right now
@@ -328,6 +331,11 @@ class PtyEmulator:
             self._close()
         elif self._thread is not threading.current_thread():
             self._thread.join()
+
+    def drain(self, timeout: float = 2.0) -> None:
+        """Wait until everything sent to the port so far has been handled (for tests)."""
+        self._idle.clear()
+        self._idle.wait(timeout)
 
     def wait(self) -> None:
         """Block until serving ends (an injected disconnect, or `stop()` from another thread)."""
