@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="mirrorface", standalone_mode=False)
+        # Typer turns Ctrl-C inside a command into a *returned* 130 when not in standalone mode.
+        if command.main(args=argv, prog_name="mirrorface", standalone_mode=False) == 130:
+            raise KeyboardInterrupt
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:

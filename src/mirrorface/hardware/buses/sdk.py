@@ -9,6 +9,7 @@ turned into a `BusFault` that names the servo and the fault.
 
 from __future__ import annotations
 
+import termios
 from collections.abc import Callable
 from types import ModuleType
 from typing import ClassVar
@@ -57,6 +58,7 @@ class SdkBus(MotorBus):
         if not bus.port:
             raise BusFault(f"face {self.spec.name!r}: [bus] type = {self.type!r} needs a port, e.g. "
                            "port = \"/dev/ttyUSB0\" (or the /dev/pts/N that `mirrorface emulate` prints)")
+        self._lost = ""  # why the port vanished, once it has
         self.port = _port_handler(self.sdk, bus.timeout_ms)(bus.port)
         self.port.baudrate = bus.baudrate or DEFAULT_BAUDRATE
         self.packets = self.sdk.PacketHandler(self.protocol)
@@ -139,11 +141,19 @@ class SdkBus(MotorBus):
         raise BusFault(f"{self.name_of(servo_id)} (id {servo_id}): {cause}")
 
     def _wire(self, op: Callable):
-        """Run one SDK call; a vanished port (the cable pulled, the emulator gone) is a BusFault."""
+        """Run one SDK call; a vanished port (the cable pulled, the emulator gone) is a BusFault.
+
+        The SDKs mark the port busy before writing and free it only once a reply is read, so a
+        call that dies half-way leaves it marked: it is freed here, and the port stays known lost.
+        """
+        if self._lost:
+            raise BusFault(f"{self.spec.bus.port}: the port is gone ({self._lost})")
         try:
             return op()
-        except OSError as exc:
-            raise BusFault(f"{self.spec.bus.port}: the port is gone ({exc})") from None
+        except (OSError, termios.error) as exc:
+            self.port.is_using = False
+            self._lost = str(exc.args[-1]) if exc.args else type(exc).__name__
+            raise BusFault(f"{self.spec.bus.port}: the port is gone ({self._lost})") from None
 
     def _check(self, result: int, what: str) -> None:
         if result != self.sdk.COMM_SUCCESS:
