@@ -18,6 +18,7 @@ from mirrorface.hardware.bus import make_bus
 from mirrorface.hardware.servo import face_calibration
 
 BUSES = ["dynamixel", "feetech"]
+TICK = 1 / 2000  # an emulated servo's [0, 1] spans 2458 raw steps: goals are rounded to one of them
 
 
 def received(emulator, spec) -> np.ndarray:
@@ -39,11 +40,6 @@ def is_in_order_within(sent: np.ndarray, got: np.ndarray, atol: float) -> bool:
     return True
 
 
-def tick(spec) -> float:
-    """Normalized size of one raw tick of the emulated servos: to_raw rounds to it."""
-    return 1.0 / 1200
-
-
 @pytest.mark.parametrize("bus", BUSES)
 def test_babble_records_what_the_servos_received(emulator, bus, tmp_path, capsys):
     robot = emulator("lips10", bus)
@@ -53,7 +49,7 @@ def test_babble_records_what_the_servos_received(emulator, bus, tmp_path, capsys
     spec = load_spec(robot.spec_file)
     actions = Dataset(out).array("action")
     assert actions.shape == (8, spec.n)
-    assert is_in_order_within(actions, received(robot, spec), atol=tick(spec))
+    assert is_in_order_within(actions, received(robot, spec), atol=TICK)
 
 
 @pytest.mark.parametrize("bus", BUSES)
@@ -65,7 +61,7 @@ def test_say_sends_its_trajectory_to_the_servos(emulator, bus, quick_models, tmp
     spec = load_spec(robot.spec_file)
     sent = np.column_stack([pq.read_table(path).column(n).to_numpy() for n in spec.names])
     assert len(sent) > 10
-    assert is_in_order_within(sent, received(robot, spec), atol=tick(spec))
+    assert is_in_order_within(sent, received(robot, spec), atol=TICK)
 
 
 @pytest.mark.parametrize("bus", BUSES)
@@ -77,7 +73,7 @@ def test_coexpress_runs_on_the_emulated_robot(emulator, bus, capsys):
     got = received(robot, spec)
     assert len(got) >= 25
     assert all(SafetyLayer(spec).is_safe(np.clip(row, spec.lower, spec.upper)) and
-               np.allclose(row, np.clip(row, spec.lower, spec.upper), atol=tick(spec)) for row in got)
+               np.allclose(row, np.clip(row, spec.lower, spec.upper), atol=TICK) for row in got)
 
 
 def test_a_pulled_cable_mid_babble_ends_safe_and_the_dataset_resumes(emulator, tmp_path, capsys):

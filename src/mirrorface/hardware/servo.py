@@ -17,7 +17,6 @@ from typing import TypeVar
 
 import numpy as np
 
-import mirrorface.hardware.buses  # noqa: F401  (registers every bus driver)
 from mirrorface.errors import SpecError
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.bus import BusFault, make_bus

@@ -1,6 +1,7 @@
 """The pseudo-terminal emulator: serving, an injected disconnect, stopping twice."""
 
 import contextlib
+
 import numpy as np
 import serial
 

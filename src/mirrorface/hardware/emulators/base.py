@@ -23,7 +23,7 @@ from typing import ClassVar, TextIO
 
 import numpy as np
 
-from mirrorface.face.sim.dynamics import ServoDynamics
+from mirrorface.face.sim.dynamics import SUBSTEP_S, ServoDynamics
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.calibration import ActuatorCalibration, Calibration
 
@@ -63,9 +63,12 @@ class EmulatedServos:
         return servo_id in self._slot
 
     def _step(self) -> None:
+        # One sub-step at most per dynamics sub-step of wall time: a sync packet touches every
+        # servo, and stepping the whole face for each would cost more than the wire does.
         now = self._clock()
-        self.dynamics.advance(now - self._last)
-        self._last = now
+        if now - self._last >= SUBSTEP_S:
+            self.dynamics.advance(now - self._last)
+            self._last = now
 
     def _to_norm(self, k: int, raw: float) -> float:
         return (raw - self.raw_at_0[k]) / (self.raw_at_1[k] - self.raw_at_0[k])
@@ -75,7 +78,7 @@ class EmulatedServos:
             self._step()
             k = self._slot[servo_id]
             if self.torque[k]:
-                self.dynamics.target[k] = np.clip(self._to_norm(k, raw), 0.0, 1.0)
+                self.dynamics.target[k] = min(max(self._to_norm(k, raw), 0.0), 1.0)
 
     def present(self, servo_id: int) -> int:
         with self._lock:
