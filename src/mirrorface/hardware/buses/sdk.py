@@ -163,7 +163,10 @@ class SdkBus(MotorBus):
         """Run a request until it is answered, at most `retries` + 1 times."""
         tries = self.spec.bus.retries + 1
         for _ in range(tries):
-            result, error = self._wire(op)
+            try:
+                result, error = self._wire(op)
+            except IndexError:  # the SDK took a late reply to an earlier try for this one: too short
+                result, error = self.sdk.COMM_RX_CORRUPT, 0
             if result == self.sdk.COMM_SUCCESS:
                 if error & self.alert:
                     self._raise_hardware_error({servo_id: error})

@@ -316,6 +316,10 @@ class PtyEmulator:
         finally:
             self._close()
 
+    def inject(self, fault: Fault) -> None:
+        """Start `fault` at the next request (what `fault_after` does on a timer)."""
+        self._fault, self._fault_after, self._started = fault, 0.0, time.monotonic()
+
     def _due(self) -> bool:
         if self._started is None:
             self._started = time.monotonic()
