@@ -2,6 +2,8 @@
 servos is what the safety layer sent, and every fault ends safe with one clear error."""
 
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -108,3 +110,9 @@ def test_torque_goes_off_after_a_fault_when_the_spec_says_so(make_rig):
         face.read_positions()
     rig.emulator.drain()
     assert not rig.servos.torque.any()
+
+
+def test_the_documented_feetech_mouth_loads():
+    spec = load_spec(Path(__file__).parents[2] / "docs" / "examples" / "feetech_mouth.toml")
+    assert spec.bus.type == "feetech" and spec.n == 10
+    assert [a.servo_id for a in spec.ordered] == list(range(1, 11))

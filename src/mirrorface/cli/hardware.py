@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 from pathlib import Path
 
 import typer
 
 from mirrorface.errors import MirrorfaceError
+
+
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def emulate(
@@ -39,6 +44,7 @@ def emulate(
     if fault_after < 0:
         raise MirrorfaceError(f"--fault-after must not be negative, got {fault_after}")
     spec = load_spec(face)
+    signal.signal(signal.SIGTERM, _stop)  # `kill` ends it like Ctrl-C: the link is removed
     with contextlib.ExitStack() as stack:
         log_file = stack.enter_context(log.open("w", encoding="utf-8")) if log is not None else None
         emulator = make_emulator(bus, spec, fault=Fault(fault) if fault else None, fault_after=fault_after,
