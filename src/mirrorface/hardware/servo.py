@@ -67,9 +67,13 @@ class ServoFace(Face):
 
     def _connect(self) -> None:
         self.bus.connect()
+        try:
+            self.bus.set_torque(True)
+            self.camera.start()
+        except BaseException:
+            self.bus.disconnect()
+            raise
         self._failing = False
-        self._guarded(self.bus.set_torque, True)
-        self.camera.start()
         self._start = self._deadline = time.monotonic()
 
     def _disconnect(self) -> None:
@@ -109,15 +113,16 @@ class ServoFace(Face):
             raise
 
     def _seconds_to_neutral(self) -> float:
-        """How long the speed limits need from the last command to neutral (plus a tick)."""
+        """How long the speed limits need from the last command to neutral (plus two ticks)."""
         ticks = np.max(np.abs(self.safety.last - self.spec.neutral) / self.spec.speed) * self.spec.camera.fps
-        return (np.ceil(ticks) + 1) / self.spec.camera.fps
+        return float(np.ceil(ticks) + 2) / self.spec.camera.fps
 
     def _end_safe(self) -> None:
         """After a fault: neutral where the servos still move, torque off if the spec says so."""
         if self._failing or not self._connected:
             return
         self._failing = True
+        self._deadline = time.monotonic()  # a fresh timeline: every easing tick gets its full length
         try:
             with contextlib.suppress(BusFault):  # raised again: the wire is gone, nothing more reaches the servos
                 self.go_neutral(self._seconds_to_neutral())
