@@ -57,6 +57,7 @@ def emulate(
                 link.unlink()
             os.symlink(emulator.port, link)
             stack.callback(link.unlink, missing_ok=True)
+        emulator.start()
         typer.echo(f"port: {emulator.port}")  # the first line: scripts and tests read it
-        emulator.start().wait()
+        emulator.wait()
     typer.echo(f"{bus} emulator: disconnected (injected fault)", err=True)

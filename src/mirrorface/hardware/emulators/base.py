@@ -287,8 +287,9 @@ class PtyEmulator:
         self._started: float | None = None
 
     def start(self) -> PtyEmulator:
-        self._thread = threading.Thread(target=self.serve, name="pty-emulator", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self.serve, name="pty-emulator", daemon=True)
+        thread.start()
+        self._thread = thread  # only once running: `stop()` joins it, or closes the terminal itself
         return self
 
     def serve(self) -> None:
