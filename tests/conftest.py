@@ -3,8 +3,13 @@ lip-sync models trained on it by the package's own functions."""
 
 import json
 import os
+import re
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +102,57 @@ def chat_server():
     yield httpd
     httpd.shutdown()
     httpd.server_close()
+
+
+def _servo_face_toml(face: str, bus: str, port: str | None = None, **bus_fields) -> str:
+    """The built-in `face`'s spec on a `bus`: servo ids 1..n, the simulated camera filming it."""
+    text = (resources.files("mirrorface.faces") / face / "face.toml").read_text(encoding="utf-8")
+    text = re.sub(r"^index = (\d+)$", lambda m: f"{m.group(0)}\nservo_id = {int(m.group(1)) + 1}", text, flags=re.M)
+    text = text.replace("[camera]\n", '[camera]\ndevice = "sim"\n')
+    fields = {"type": bus, **({"port": port} if port else {}), **bus_fields}
+    lines = "\n".join(f"{k} = {v!r}".replace("'", '"').replace("True", "true").replace("False", "false")
+                      for k, v in fields.items())
+    return re.sub(r"^\[bus\]\ntype = \"sim\"\n", f"[bus]\n{lines}\n", text, flags=re.M)
+
+
+@pytest.fixture
+def servo_face_toml():
+    """`servo_face_toml(face, bus, port=None, **bus_fields)`: a built-in face's spec text on a servo bus."""
+    return _servo_face_toml
+
+
+class EmulatorProcess:
+    """`mirrorface emulate` in a subprocess, with the face spec pointed at its port."""
+
+    def __init__(self, tmp: Path, face: str, bus: str, *args: str, **bus_fields):
+        self.spec_file = tmp / f"{face}-{bus}.toml"
+        self.spec_file.write_text(_servo_face_toml(face, bus, **bus_fields), encoding="utf-8")
+        self.log = tmp / f"{face}-{bus}.received.jsonl"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mirrorface", "emulate", bus, "--face", str(self.spec_file),
+             "--calibration-out", str(self.spec_file.with_name(self.spec_file.stem + ".calibration.json")),
+             "--log", str(self.log), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = self.proc.stdout.readline()
+        assert first.startswith("port: "), first + self.proc.stderr.read()
+        self.port = first.removeprefix("port: ").strip()
+        self.spec_file.write_text(_servo_face_toml(face, bus, self.port, **bus_fields), encoding="utf-8")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    """Start emulators: `emulator(face, bus, *emulate_args, **bus_fields)`; all stop at the end."""
+    started = []
+
+    def start(face: str, bus: str, *args: str, **bus_fields) -> EmulatorProcess:
+        started.append(EmulatorProcess(tmp_path, face, bus, *args, **bus_fields))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.stop()

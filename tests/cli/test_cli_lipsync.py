@@ -30,6 +30,15 @@ def test_say_csv_without_video(quick_models, tmp_path):
     assert not (tmp_path / "x.mp4").exists()
 
 
+def test_say_trajectory_is_what_the_safety_layer_sent(quick_models, tmp_path, lips10):
+    path = tmp_path / "sent.csv"
+    assert main(["say", "papa bob", "--models", str(quick_models), "--trajectory", str(path), "--no-video"]) == 0
+    rows = np.loadtxt(path, delimiter=",", skiprows=1)[:, 1:]
+    steps = np.abs(np.diff(np.vstack([lips10.neutral, rows]), axis=0))
+    assert np.all(steps <= lips10.speed / 30 + 2e-5)  # 2e-5: the CSV's 5 decimals
+    assert np.all((rows >= lips10.lower - 1e-5) & (rows <= lips10.upper + 1e-5))
+
+
 def test_say_bad_input_is_one_error_line(quick_models, tmp_path, capsys):
     assert main(["say", "papa", "--models", str(quick_models), "--trajectory", str(tmp_path / "t.txt")]) == 1
     assert ".parquet or .csv" in _one_error_line(capsys)

@@ -252,6 +252,15 @@ MALFORMED = [
     ("rule-no-why", 'why = "the skin tears"\n', "", ["safety.rules.0.why", "required"]),
     ("bus-unknown", 'type = "sim"', 'type = "canbus"', ["bus.type"]),
     ("camera-odd", '[bus]', '[camera]\nwidth = 101\n\n[bus]', ["camera", "even", "101x256"]),
+    # A spec may not disable a rule or a limit: NaN and infinity are refused everywhere.
+    ("rule-max-nan", "max = 1.8", "max = nan", ["safety.rules.0.max", "finite"]),
+    ("rule-max-inf", "max = 1.8", "max = inf", ["safety.rules.0.max", "finite"]),
+    ("rule-weight-nan", "jaw = 0.5 }", "jaw = nan }", ["safety.rules.0.weights.jaw", "finite"]),
+    ("rule-weight-inf", "corner_left = 1.0,", "corner_left = -inf,", ["safety.rules.0.weights", "finite"]),
+    ("speed-inf", "speed = 3.0", "speed = inf", ["actuators.0.speed", "finite"]),
+    ("speed-nan", "speed = 3.0", "speed = nan", ["actuators.0.speed", "finite"]),
+    ("range-inf", JAW, JAW + "range = [0.0, inf]\n", ["actuators.0.range", "finite"]),
+    ("neutral-nan", "neutral = 0.1", "neutral = nan", ["actuators.0.neutral", "finite"]),
 ]
 
 

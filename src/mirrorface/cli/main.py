@@ -30,6 +30,8 @@ COMMANDS = {
                   "the robot's face out."),
     "cues": ("speech", "cues", "Mouth cues in Rhubarb Lip Sync's JSON or TSV format (shapes A-H and X)."),
     "dataset": ("dataset", "app", "Inspect recorded datasets."),
+    "emulate": ("hardware", "emulate", "Emulate a face's servo bus on a pseudo-terminal until Ctrl-C (or an injected "
+                "disconnect)."),
     "eval": ("evaluate", "app", "Measure faces and models."),
     "export": ("export", "app", "Export the deployed models."),
     "face": ("face", "app", "List, inspect and render face specs."),

@@ -31,8 +31,8 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
         face: str = typer.Option("lips10", help="The face to speak with (its models must exist)."),
         models: Path = typer.Option(None, help="A folder with vae/ and fat/ (default: the face's shipped models)."),
         out: Path = typer.Option(Path("say.mp4"), help="Side-by-side MP4 (target | robot) with the audio."),
-        trajectory: Path = typer.Option(None, help="Command trajectory file, .parquet or .csv "
-                                        "(default: OUT with .parquet)."),
+        trajectory: Path = typer.Option(None, help="The commands sent (after the safety layer), .parquet or "
+                                        ".csv (default: OUT with .parquet)."),
         video: bool = typer.Option(True, help="Write the MP4 (--no-video: commands only)."),
         test_sentence: int = typer.Option(None, help="Say the lip-sync paper's test sentence 1, 2 or 3."),
         seed: int = typer.Option(0, help="Seeds the camera noise of the rendered frames."),
@@ -88,15 +88,26 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
     plan = plan_speech(utt, painter, lipsync)
     fps = spec.camera.fps
     trajectory = trajectory or out.with_suffix(".parquet")
-    write_trajectory(trajectory, plan.commands, spec.names, fps)
-    with make_face(spec, seed=seed) as robot:
-        steps = perform(robot, plan.commands, fps, capture=video)
-        if video:
-            pairs = zip(speaking_frames(painter, plan.track), steps, strict=True)
-            frames = write_mp4(out, (np.concatenate([target, step.frame], axis=1) for target, step in pairs),
-                               fps, utt.audio, utt.sample_rate)
-        else:
-            frames = sum(1 for _ in steps)
+    if trajectory.suffix not in (".parquet", ".csv"):
+        raise MirrorfaceError(f"--trajectory must end in .parquet or .csv, got {trajectory.name!r}")
+    sent: list[np.ndarray] = []  # what the safety layer let through: the trajectory records the truth
+
+    def performed(robot):
+        for step in perform(robot, plan.commands, fps, capture=video):
+            sent.append(step.sent)
+            yield step
+
+    try:
+        with make_face(spec, seed=seed) as robot:
+            steps = performed(robot)
+            if video:
+                pairs = zip(speaking_frames(painter, plan.track), steps, strict=True)
+                frames = write_mp4(out, (np.concatenate([target, step.frame], axis=1) for target, step in pairs),
+                                   fps, utt.audio, utt.sample_rate)
+            else:
+                frames = sum(1 for _ in steps)
+    finally:  # also after a fault or Ctrl-C: the commands sent so far are kept
+        write_trajectory(trajectory, np.array(sent).reshape(-1, spec.n), spec.names, fps)
     typer.echo(f"{trajectory}: {len(plan.commands)} commands at {fps:g} fps for {utt.duration_ms / 1000:.2f} s "
                f"of speech ({utt.method})" + (f"; {out}: {frames} frames, target | robot" if video else ""))
 

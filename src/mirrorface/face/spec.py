@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from mirrorface.errors import SpecError
 
@@ -22,7 +22,8 @@ BUILTIN_PACKAGE = "mirrorface.faces"
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # NaN or infinity would disable a bound, a rule or a speed limit: refused in every field.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Actuator(_Frozen):
@@ -138,6 +139,13 @@ class FaceSpec(_Frozen):
     camera: Camera = Camera()
     bus: Bus = Bus()
     sim: SimParams = SimParams()
+    _source: Path | None = PrivateAttr(default=None)  # the file it was loaded from (`load_spec`)
+
+    @property
+    def source(self) -> Path | None:
+        """The face.toml this spec was loaded from (None when parsed from text), for the files
+        that live beside it, such as a real face's calibration."""
+        return self._source
 
     @model_validator(mode="after")
     def _check_references(self) -> FaceSpec:
@@ -261,7 +269,9 @@ def load_spec(name_or_path: str | Path) -> FaceSpec:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML: {exc}") from None
-    return parse_spec(text, str(path))
+    spec = parse_spec(text, str(path))
+    spec._source = path.resolve()
+    return spec
 
 
 def parse_spec(text: str, where: str = "spec") -> FaceSpec:

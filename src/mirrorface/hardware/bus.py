@@ -126,6 +126,8 @@ class MotorBus(ABC):
 
 def make_bus(spec: FaceSpec, calibration: Calibration) -> MotorBus:
     """The bus the spec's `[bus] type` names (see `BUSES`)."""
+    import mirrorface.hardware.buses  # noqa: F401  (the drivers register themselves on import)
+
     try:
         cls = BUSES[spec.bus.type]
     except KeyError:

@@ -29,7 +29,7 @@ class Face(ABC):
         self.safety = SafetyLayer(spec)
         self.last_report = SafetyReport()
         self._connected = False
-        self._last_send_clock: float | None = None
+        self._last_send_clock = 0.0
 
     # -- what a backend implements ------------------------------------------------------------
 
@@ -70,7 +70,9 @@ class Face(ABC):
         self._connect()
         self._connected = True
         self.safety.reset(self.read_positions())
-        self._last_send_clock = None
+        # The first command is rate-limited over the time since connecting, like every later one
+        # over the time since the previous command (not as if a second had passed).
+        self._last_send_clock = self.clock
 
     def advance(self, seconds: float) -> None:
         """Let time pass. A step that is not a finite, non-negative number of seconds is refused
@@ -84,7 +86,7 @@ class Face(ABC):
         if not self._connected:
             raise DeviceError(f"face {self.spec.name!r} is not connected")
         now = self.clock
-        dt = 1.0 if self._last_send_clock is None else now - self._last_send_clock
+        dt = now - self._last_send_clock
         sent, self.last_report = self.safety(command, dt)
         self._last_send_clock = now
         self._write(sent)
@@ -114,12 +116,10 @@ class Face(ABC):
 
 
 def make_face(spec: FaceSpec, *, seed: int = 0) -> Face:
-    """The backend the spec's bus names: the built-in simulator, or a real servo bus."""
-    if spec.bus.type == "sim":
-        from mirrorface.hardware.sim import SimFace
+    """The backend the spec's `[bus] type` names: the built-in simulator, or a servo face whose
+    driver comes from the bus registry (`hardware/bus.py`; an unknown type is refused there)."""
+    from mirrorface.hardware.servo import ServoFace
+    from mirrorface.hardware.sim import SimFace
 
-        return SimFace(spec, seed=seed)
-    raise DeviceError(
-        f"face {spec.name!r} uses a {spec.bus.type} bus, and servo drivers are not part of this "
-        "release yet; set [bus] type = \"sim\" to run it on the simulated face"
-    )
+    backends: dict[str, type[Face]] = {"sim": SimFace}
+    return backends.get(spec.bus.type, ServoFace)(spec, seed=seed)
