@@ -15,8 +15,9 @@ from mirrorface.hardware.emulators.pca9685 import EmulatedPCA9685
 def hobby_calibration(spec) -> Calibration:
     """1000..2000 µs, every second servo reversed."""
     ends = [(1000, 2000) if k % 2 == 0 else (2000, 1000) for k in range(spec.n)]
-    return Calibration(face=spec.name, bus="pca9685", actuators={
-        name: ActuatorCalibration(raw_at_0=a, raw_at_1=b, raw_neutral=1500) for name, (a, b) in zip(spec.names, ends, strict=True)})
+    actuators = {name: ActuatorCalibration(raw_at_0=a, raw_at_1=b, raw_neutral=1500)
+                 for name, (a, b) in zip(spec.names, ends, strict=True)}
+    return Calibration(face=spec.name, bus="pca9685", actuators=actuators)
 
 
 @pytest.fixture
