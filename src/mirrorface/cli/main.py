@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from mirrorface.cli import babble, coexpress, dataset, evaluate, export, face, say, speech, train
+from mirrorface.cli import babble, calibrate, coexpress, dataset, evaluate, export, face, say, speech, train
 from mirrorface.errors import MirrorfaceError
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ app.command("target")(speech.target)
 app.command("cues")(speech.cues)
 app.command("target-suite")(speech.target_suite)
 app.command("say")(say.say)
+app.command("calibrate")(calibrate.calibrate)
 
 
 def _silence_native_stderr() -> None:
