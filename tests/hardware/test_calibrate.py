@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import numpy as np
 import pytest
@@ -49,6 +50,9 @@ def test_calibrate_by_steps_on_an_emulated_maestro(lips10, lips10_text, maestro_
         spec_file = write_spec(tmp_path, lips10_text, port)
         monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(ANSWERS_PER_ACTUATOR * lips10.n) + "\n"))
         assert main(["calibrate", "--face", str(spec_file)]) == 0
+        deadline = time.monotonic() + 5  # the emulator's thread may still be reading the last packet
+        while protocol.targets[:lips10.n] != [6000] * lips10.n and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert protocol.targets[:lips10.n] == [6000] * lips10.n  # each parked at its neutral
     saved = json.loads(calibration_path(spec_file).read_text())
     assert saved["bus"] == "maestro" and saved["face"] == "lips10"
