@@ -69,8 +69,8 @@ class _Session:
             self.raw[k] = (lo + hi) // 2
         while True:
             self.bus.write_raw(self.raw)
-            answer = _answer(self.ask, f"{name} -> {where}: at {self.raw[k]} "
-                                       f"(+/- moves {step}, +++ three steps, a number goes there, Enter records, q stops): ")
+            answer = _answer(self.ask, f"{name} -> {where}: at {self.raw[k]} (+/- moves {step}, +++ three "
+                                       "steps, a number goes there, Enter records, q stops): ")
             if not answer:
                 return int(self.raw[k])
             if set(answer) == {"+"} or set(answer) == {"-"}:
