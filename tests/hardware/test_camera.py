@@ -32,7 +32,7 @@ def clip(tmp_path_factory):
 
 
 def test_frames_come_in_order_rgb_cropped_and_resized_with_rising_times(clip):
-    with OpenCVCamera(str(clip), width=64, height=64) as camera:
+    with OpenCVCamera(Camera(device=str(clip), width=64, height=64)) as camera:
         frames = [camera.read() for _ in range(5)]
     indices = [index_of(f) for f, _ in frames]
     times = [t for _, t in frames]
@@ -44,7 +44,7 @@ def test_frames_come_in_order_rgb_cropped_and_resized_with_rising_times(clip):
 
 
 def test_read_returns_the_newest_frame_not_a_queue(clip):
-    with OpenCVCamera(str(clip), width=64, height=64) as camera:
+    with OpenCVCamera(Camera(device=str(clip), width=64, height=64)) as camera:
         first, _ = camera.read()
         time.sleep(0.2)  # 12 frames arrive meanwhile
         newest, _ = camera.read()
@@ -52,7 +52,7 @@ def test_read_returns_the_newest_frame_not_a_queue(clip):
 
 
 def test_a_file_ends_and_says_so(clip):
-    with OpenCVCamera(str(clip), width=64, height=64) as camera:
+    with OpenCVCamera(Camera(device=str(clip), width=64, height=64)) as camera:
         seen = []
         with pytest.raises(DeviceError, match="the video ended"):
             while True:
@@ -61,20 +61,20 @@ def test_a_file_ends_and_says_so(clip):
 
 
 def test_a_looping_file_starts_again(clip):
-    with OpenCVCamera.from_spec(Camera(width=64, height=64, device=str(clip), loop=True)) as camera:
+    with OpenCVCamera(Camera(device=str(clip), width=64, height=64, loop=True)) as camera:
         seen = [index_of(camera.read()[0]) for _ in range(45)]
     assert any(b < a for a, b in zip(seen, seen[1:], strict=False))  # wrapped round to the start
 
 
 def test_a_missing_source_is_one_clear_error(tmp_path):
     with pytest.raises(DeviceError, match="cannot be opened"):
-        OpenCVCamera(str(tmp_path / "none.mp4"), 64, 64).start()
+        OpenCVCamera(Camera(device=str(tmp_path / "none.mp4"))).start()
     with pytest.raises(DeviceError, match="no `device`"):
-        OpenCVCamera.from_spec(Camera(), "lips10")
+        OpenCVCamera(Camera())
 
 
 def test_stop_is_clean(clip):
-    camera = OpenCVCamera(str(clip), 64, 64).start()
+    camera = OpenCVCamera(Camera(device=str(clip), width=64, height=64)).start()
     camera.stop()
     camera.stop()
     with pytest.raises(DeviceError, match="stopped"):

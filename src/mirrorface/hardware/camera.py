@@ -27,18 +27,19 @@ def _capture_source(source: str) -> str | int:
 
 
 class OpenCVCamera:
-    """One camera; use `with OpenCVCamera(...) as camera:` or `start()` / `stop()`.
+    """The camera a spec's `[camera]` section names; `with OpenCVCamera(spec.camera) as camera:`.
 
-    Args:
-        source: "0" (an index), "/dev/video2", "clip.mp4" or "rtsp://host/stream".
-        width, height: the size of the frames `read` returns.
-        fps: asked of a device (it may not comply); a file plays at its own rate.
-        loop: a video file starts again at its end instead of ending.
+    `device` is "0" (an index), "/dev/video2", "clip.mp4" or "rtsp://host/stream"; frames come out
+    `width` x `height`; `fps` is asked of a device (it may not comply), while a file plays at its
+    own rate; `loop` starts a file again at its end instead of ending.
     """
 
-    def __init__(self, source: str, width: int, height: int, fps: float = 30.0, loop: bool = False):
-        self.source, self.width, self.height, self.fps, self.loop = source, width, height, fps, loop
-        self.is_file = Path(source).is_file() and not source.startswith("/dev/")
+    def __init__(self, camera: Camera):
+        if camera.device is None:
+            raise DeviceError("[camera] has no `device` (an index such as \"0\", /dev/videoN, a video file or a URL)")
+        self.source, self.width, self.height = camera.device, camera.width, camera.height
+        self.fps, self.loop = camera.fps, camera.loop
+        self.is_file = Path(self.source).is_file() and not self.source.startswith("/dev/")
         self._capture: cv2.VideoCapture | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -48,12 +49,6 @@ class OpenCVCamera:
         self._count = 0  # frames grabbed so far
         self._handed = 0  # the count of the last frame `read` returned
         self._ended: str | None = None  # why no more frames will come
-
-    @classmethod
-    def from_spec(cls, camera: Camera, face: str = "face") -> OpenCVCamera:
-        if camera.device is None:
-            raise DeviceError(f"{face}: [camera] has no `device` (an index, /dev/videoN, a video file or a URL)")
-        return cls(camera.device, camera.width, camera.height, camera.fps, camera.loop)
 
     def start(self) -> OpenCVCamera:
         capture = cv2.VideoCapture(_capture_source(self.source))

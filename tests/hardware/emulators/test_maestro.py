@@ -6,6 +6,7 @@ from __future__ import annotations
 import serial
 
 from mirrorface.hardware.emulators.base import Fault
+from mirrorface.hardware.emulators.maestro import MaestroProtocol
 
 
 def ask(port: serial.Serial, request: bytes, size: int) -> bytes:
@@ -66,3 +67,12 @@ def test_split_packets_are_joined(lips10, maestro_emulator):
             client.write(bytes([byte]))
             client.flush()
         assert ask(client, bytes([0x90, 0x05]), 2) == (6000).to_bytes(2, "little")
+
+
+def test_registered_for_mirrorface_emulate(lips10):
+    from mirrorface.hardware.emulators import EMULATORS
+    from mirrorface.hardware.emulators.base import emulate
+
+    assert EMULATORS["maestro"] is MaestroProtocol
+    with emulate("maestro", lips10) as emulator, serial.Serial(emulator.port, 115200, timeout=0.5) as client:
+        assert ask(client, bytes([0xA1]), 2) == b"\x00\x00"

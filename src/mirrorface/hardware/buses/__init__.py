@@ -1,5 +1,3 @@
-"""Motor-bus drivers; importing this package registers each under its `[bus] type`."""
+"""The motor-bus drivers; importing this package registers every one of them in `BUSES`."""
 
-from mirrorface.hardware.buses import maestro, pca9685
-
-__all__ = ["maestro", "pca9685"]
+from mirrorface.hardware.buses import maestro, pca9685  # noqa: F401  (they register themselves)

@@ -279,6 +279,7 @@ class PtyEmulator:
         self.port = os.ttyname(slave)
         self._slave = slave  # kept open so the port exists while no client holds it
         self._stop = threading.Event()
+        self._idle = threading.Event()  # set while nothing sent to the port waits to be answered
         self._thread: threading.Thread | None = None
         self._started: float | None = None
 
@@ -293,7 +294,9 @@ class PtyEmulator:
             while not self._stop.is_set():
                 ready, _, _ = select.select([self._master], [], [], 0.05)
                 if not ready:
+                    self._idle.set()
                     continue
+                self._idle.clear()
                 try:
                     data = os.read(self._master, 4096)
                 except OSError:  # no client holds the port right now
@@ -329,6 +332,11 @@ class PtyEmulator:
         elif self._thread is not threading.current_thread():
             self._thread.join()
 
+    def drain(self, timeout: float = 2.0) -> None:
+        """Wait until everything sent to the port so far has been handled (for tests)."""
+        self._idle.clear()
+        self._idle.wait(timeout)
+
     def wait(self) -> None:
         """Block until serving ends (an injected disconnect, or `stop()` from another thread)."""
         while self._thread is not None and self._thread.is_alive():
@@ -339,3 +347,20 @@ class PtyEmulator:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def emulate(bus: str, spec: FaceSpec, *, fault: Fault | None = None, fault_after: float = 0.0,
+            log: TextIO | None = None) -> PtyEmulator:
+    """An emulator of `spec`'s servos speaking `bus`'s protocol (not started yet).
+
+    Its servos have the mechanics of `emulated_mechanics`; `emulated_calibration(spec, bus,
+    emulator.protocol.servos)` is the calibration file that matches them.
+    """
+    from mirrorface.errors import MirrorfaceError
+
+    try:
+        protocol = EMULATORS[bus]
+    except KeyError:
+        raise MirrorfaceError(f"no emulator for bus {bus!r} (known: {', '.join(sorted(EMULATORS))})") from None
+    servos = EmulatedServos(spec, *emulated_mechanics(spec, *protocol.raw_limits))
+    return PtyEmulator(protocol(servos, log), fault, fault_after)
