@@ -118,3 +118,22 @@ def test_wrong_address_and_missing_settings_are_one_clear_error(lips10, face_on)
         make_bus(face_on(lips10, type="pca9685"), None).connect()
     with pytest.raises(BusFault, match="cannot open /dev/i2c-99"):
         make_bus(face_on(lips10, type="pca9685", i2c_bus=99), None).connect()
+
+
+def test_the_docs_example_face_loads_and_drives_its_channels():
+    from pathlib import Path
+
+    from mirrorface.face.spec import load_spec
+    from mirrorface.hardware.sim import SimFace
+
+    spec = load_spec(Path(__file__).parents[3] / "docs" / "examples" / "hobby10_pca9685.toml")
+    assert spec.n == 10 and spec.bus.type == "pca9685" and spec.bus.address == 0x40
+    with SimFace(spec) as face:  # it can be tried on the simulator before it is built
+        assert face.read_frame().shape == (256, 256, 3)
+    board = EmulatedPCA9685()
+    bus = PCA9685Bus(spec, hobby_calibration(spec), open_i2c=lambda n: board)
+    bus.connect()
+    bus.write_positions(spec.neutral)
+    assert board.transfers == 1 + 5 + 1 + 1  # one run of channels 0..9, read once and written once
+    # brow_left (slot 7, mounted reversed in hobby_calibration) is on channel 8
+    assert board.pulse_us(8) == pytest.approx(2000 - 1000 * spec.neutral[7], abs=3)
