@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from mirrorface.hardware.bus import BusFault, make_bus
-from mirrorface.hardware.buses.maestro import MaestroBus, channel_runs
+from mirrorface.hardware.buses.channels import channel_runs
+from mirrorface.hardware.buses.maestro import MaestroBus
 from mirrorface.hardware.emulators.base import Fault, emulated_calibration
 
 
@@ -63,12 +64,14 @@ def test_every_write_is_one_packet_per_run(lips10, maestro_emulator, face_on, tm
             zip(bus.ids, bus.to_raw(lips10.upper).tolist(), strict=True))
 
 
-def test_board_errors_are_named(lips10, maestro_emulator, face_on):
+def test_board_errors_are_named_and_end_a_read(lips10, maestro_emulator, face_on):
     with maestro_emulator(lips10) as (protocol, port):
         bus = connected(face_on(lips10, type="maestro", port=port), protocol)
         assert bus.read_faults() == {}
         protocol.inject(Fault.overload)
         assert bus.read_faults() == {"maestro": "serial signal error"}
+        with pytest.raises(BusFault, match=f"maestro on {port}: serial signal error"):
+            bus.read_positions()
 
 
 @pytest.mark.parametrize("fault, problem", [(Fault.timeout, "no reply"), (Fault.checksum, "a corrupt reply")])

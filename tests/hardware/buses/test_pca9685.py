@@ -103,11 +103,13 @@ def test_a_nack_is_retried_and_a_persistent_one_is_a_fault(rig):
         bus.write_positions(spec.neutral)
 
 
-def test_a_reset_board_is_reported(rig):
+def test_a_reset_board_is_a_fault(rig):
     spec, board, bus, _ = rig
     assert bus.read_faults() == {}
     board.power_on()
     assert bus.read_faults() == {"pca9685": "the board was reset (a supply dip?): its outputs stopped"}
+    with pytest.raises(BusFault, match="pca9685 at 0x40 on /dev/i2c-1: the board was reset"):
+        bus.write_positions(spec.neutral)
 
 
 def test_wrong_address_and_missing_settings_are_one_clear_error(lips10, face_on):

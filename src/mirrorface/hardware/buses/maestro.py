@@ -4,7 +4,8 @@ Raw units are the Maestro's: quarter-microseconds of pulse width (6000 = 1500 µ
 servo's centre). A tick is one Set Multiple Targets packet per run of consecutive channels (Mini
 Maestro 12/18/24); the Micro Maestro 6 lacks that command, so `connect` probes for it and falls
 back to one Set Target per channel. Positions come from Get Position, all channels asked in one
-write: the Maestro reports the pulse it is sending, not where the horn is (hobby servos have no
+write with a Get Errors after them, so a board error ends the run like a servo's hardware-error
+bit: the Maestro reports the pulse it is sending, not where the horn is (hobby servos have no
 feedback wire), so `has_feedback` is False. A target of 0 stops a channel's pulses, which is how
 torque goes off: most analog servos then go limp, some digital ones hold their last position.
 
@@ -22,6 +23,7 @@ import serial
 
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.bus import BusFault, MotorBus, register_bus
+from mirrorface.hardware.buses.channels import channel_runs
 from mirrorface.hardware.calibration import Calibration
 
 SET_TARGET = 0x84
@@ -43,17 +45,6 @@ def error_names(bits: int) -> list[str]:
 
 def target_bytes(value: int) -> bytes:
     return bytes((value & 0x7F, value >> 7 & 0x7F))
-
-
-def channel_runs(channels: list[int]) -> list[list[int]]:
-    """Slots of `channels` grouped into runs of consecutive channel numbers (one packet each)."""
-    runs: list[list[int]] = []
-    for k in sorted(range(len(channels)), key=channels.__getitem__):
-        if runs and channels[k] == channels[runs[-1][-1]] + 1:
-            runs[-1].append(k)
-        else:
-            runs.append([k])
-    return runs
 
 
 @register_bus("maestro")
@@ -148,17 +139,35 @@ class MaestroBus(MotorBus):
         self._last = np.array(raw, np.int64)
 
     def _read_raw(self) -> np.ndarray:
-        request = b"".join(bytes((GET_POSITION, c)) for c in self.ids)
+        """Every channel's Get Position, then Get Errors, in one write: an error bit is a fault."""
+        request = b"".join(bytes((GET_POSITION, c)) for c in self.ids) + bytes((GET_ERRORS,))
         n = len(self.ids)
         for attempt in range(self.spec.bus.retries + 1):
-            reply = self._ask(request, 2 * n, attempt)
+            reply = self._ask(request, 2 * n + 2, attempt)
             values = [int.from_bytes(reply[i:i + 2], "little") for i in range(0, len(reply) - 1, 2)]
-            corrupt = next((k for k, v in enumerate(values) if v > MAX_TARGET), None)
-            if corrupt is None and len(values) == n:
-                return np.array(values, np.int64)
-            slot, problem = (corrupt, "a corrupt reply") if corrupt is not None else (len(values), "no reply")
-        raise BusFault(f"maestro channel {self.ids[slot]} ({self.spec.names[slot]}): {problem} "
-                       f"to Get Position {self._tries()}")
+            corrupt = next((k for k, v in enumerate(values[:n]) if v > MAX_TARGET), None)
+            if corrupt is None and len(values) == n + 1:
+                if values[n] >> len(ERRORS) == 0:
+                    if values[n]:
+                        raise BusFault(f"maestro on {self.spec.bus.port}: {', '.join(error_names(values[n]))}")
+                    return np.array(values[:n], np.int64)
+                corrupt = n
+            if corrupt is not None:
+                slot, problem = corrupt, "a corrupt reply"
+            else:
+                slot, problem = self._silent(), "no reply"
+        what = "Get Errors" if slot == n else "Get Position"
+        where = (f"maestro on {self.spec.bus.port}" if slot == n
+                 else f"maestro channel {self.ids[slot]} ({self.spec.names[slot]})")
+        raise BusFault(f"{where}: {problem} to {what} {self._tries()}")
+
+    def _silent(self) -> int:
+        """The first channel that does not answer on its own (a lost reply shifts the others, so the
+        combined reply cannot tell); len(ids) when each does."""
+        for k, channel in enumerate(self.ids):
+            if len(self._ask(bytes((GET_POSITION, channel)), 2, attempt=1)) < 2:
+                return k
+        return len(self.ids)
 
     def _errors(self) -> int:
         """The Maestro's error bits (reading them clears them)."""

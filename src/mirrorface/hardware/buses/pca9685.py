@@ -4,7 +4,8 @@ Raw units are microseconds of pulse width (1500 = a hobby servo's centre); the d
 into the chip's 4096 ticks per period. A tick writes every face channel's LEDn_ON/OFF registers
 in one I2C transaction (auto-increment: each run of consecutive channels is one message of
 4 bytes per channel, all runs in one `i2c_rdwr`; SMBus block writes stop at 32 bytes = 8
-channels). Raw 0 sets a channel's full-off bit: no pulses, which is how torque goes off.
+channels), and reads MODE1 back in the same transaction to notice a board reset. Raw 0 sets a
+channel's full-off bit: no pulses, which is how torque goes off.
 
 There is no read-back: hobby servos have no feedback wire, so `has_feedback` is False and
 `read_positions` returns what was last commanded (at connect, what the board's registers hold,
@@ -23,7 +24,7 @@ from smbus2 import SMBus, i2c_msg
 
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.bus import BusFault, MotorBus, register_bus
-from mirrorface.hardware.buses.maestro import channel_runs
+from mirrorface.hardware.buses.channels import channel_runs
 from mirrorface.hardware.calibration import Calibration
 
 MODE1, MODE2, LED0_ON_L, PRE_SCALE = 0x00, 0x01, 0x06, 0xFE
@@ -35,6 +36,7 @@ TICKS = 4096
 SERVO_HZ = 50
 DEFAULT_ADDRESS = 0x40
 CHANNELS = 16
+RESET = "the board was reset (a supply dip?): its outputs stopped"
 
 
 def prescale_for(hz: float) -> int:
@@ -140,7 +142,13 @@ class PCA9685Bus(MotorBus):
             for k in run:
                 data += self._channel_bytes(int(raw[k]))
             messages.append(i2c_msg.write(self.address, data))
+        # MODE1 is read back in the same transaction: a board reset by a supply dip wakes asleep,
+        # its outputs off, and would otherwise leave the face limp without a word.
+        mode1 = i2c_msg.read(self.address, 1)
+        messages += [i2c_msg.write(self.address, [MODE1]), mode1]
         self._retry(f"writing the pulses of channels {sorted(self.ids)}", lambda: self._i2c.i2c_rdwr(*messages))
+        if list(mode1)[0] & SLEEP:
+            raise BusFault(f"{self._where()}: {RESET}")
         self._commanded = np.array(raw, np.int64)
         if self._commanded.any():
             self._last = self._commanded.copy()
@@ -157,4 +165,4 @@ class PCA9685Bus(MotorBus):
     def read_faults(self) -> dict[str, str]:
         """A board reset by a supply dip wakes asleep with its outputs off: that is the fault it can show."""
         mode1 = self._retry("reading MODE1", lambda: self._i2c.read_byte_data(self.address, MODE1))
-        return {"pca9685": "the board was reset (a supply dip?): its outputs stopped"} if mode1 & SLEEP else {}
+        return {"pca9685": RESET} if mode1 & SLEEP else {}
