@@ -71,8 +71,8 @@ class MaestroBus(MotorBus):
         if bad:
             raise BusFault(f"face {self.spec.name!r}: maestro channels must be 0..23, got {bad}")
         baudrate = bus.baudrate or DEFAULT_BAUDRATE
-        # The longest exchange is every position at once: its bytes' wire time plus the reply wait.
-        wire_s = 4 * len(self.ids) * 10 / baudrate
+        # The longest exchange is every position and the errors at once: its wire time plus the reply wait.
+        wire_s = (4 * len(self.ids) + 3) * 10 / baudrate
         try:
             self._port = serial.Serial(bus.port, baudrate, timeout=bus.timeout_ms / 1000 + wire_s,
                                        write_timeout=bus.timeout_ms / 1000 + wire_s)
@@ -152,10 +152,9 @@ class MaestroBus(MotorBus):
                         raise BusFault(f"maestro on {self.spec.bus.port}: {', '.join(error_names(values[n]))}")
                     return np.array(values[:n], np.int64)
                 corrupt = n
-            if corrupt is not None:
-                slot, problem = corrupt, "a corrupt reply"
-            else:
-                slot, problem = self._silent(), "no reply"
+        # After the last try: name what failed (a lost reply is pinned on its channel only now, as
+        # asking each channel alone costs a timeout per silent one).
+        slot, problem = (corrupt, "a corrupt reply") if corrupt is not None else (self._silent(), "no reply")
         what = "Get Errors" if slot == n else "Get Position"
         where = (f"maestro on {self.spec.bus.port}" if slot == n
                  else f"maestro channel {self.ids[slot]} ({self.spec.names[slot]})")
