@@ -37,6 +37,9 @@ ERRORS = ("serial signal error", "serial overrun error", "serial buffer full", "
           "script call stack error", "script program counter error")
 PROTOCOL_ERROR = 1 << ERRORS.index("serial protocol error")
 DEFAULT_BAUDRATE = 115200
+# pyserial fails a write that took longer than this even when every byte went out, so it is not the
+# reply timeout: a few ms of scheduling delay on a busy host must not end a run; a stuck port must.
+WRITE_TIMEOUT_S = 1.0
 
 
 def error_names(bits: int) -> list[str]:
@@ -75,7 +78,7 @@ class MaestroBus(MotorBus):
         wire_s = (4 * len(self.ids) + 3) * 10 / baudrate
         try:
             self._port = serial.Serial(bus.port, baudrate, timeout=bus.timeout_ms / 1000 + wire_s,
-                                       write_timeout=bus.timeout_ms / 1000 + wire_s)
+                                       write_timeout=WRITE_TIMEOUT_S)
         except (serial.SerialException, ValueError) as exc:
             raise BusFault(f"maestro: cannot open {bus.port}: {exc}") from None
         self._errors()  # read and so clear what happened before we came
