@@ -40,5 +40,6 @@ def maestro_emulator():
 
 @pytest.fixture
 def face_on():
-    """face_on(spec, **bus): the spec with its [bus] replaced."""
-    return lambda spec, **bus: spec.model_copy(update={"bus": Bus(**bus)})
+    """face_on(spec, **bus): the spec with its [bus] replaced. Replies may take 200 ms unless a test
+    says otherwise: the emulator shares this busy process, and only fault tests want a short wait."""
+    return lambda spec, **bus: spec.model_copy(update={"bus": Bus(**{"timeout_ms": 200, **bus})})

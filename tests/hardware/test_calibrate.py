@@ -32,7 +32,7 @@ ANSWERS_PER_ACTUATOR = ["5000", "", "7000", "++", "-", "", "6000", ""]
 
 
 def write_spec(tmp_path, spec_text: str, port: str):
-    text = spec_text.replace('[bus]\ntype = "sim"', f'[bus]\ntype = "maestro"\nport = "{port}"')
+    text = spec_text.replace('[bus]\ntype = "sim"', f'[bus]\ntype = "maestro"\nport = "{port}"\ntimeout_ms = 200')
     assert 'type = "maestro"' in text
     path = tmp_path / "myface.toml"
     path.write_text(text)
