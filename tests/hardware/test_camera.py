@@ -46,7 +46,7 @@ def test_frames_come_in_order_rgb_cropped_and_resized_with_rising_times(clip):
 def test_read_returns_the_newest_frame_not_a_queue(clip):
     with OpenCVCamera(Camera(device=str(clip), width=64, height=64)) as camera:
         first, _ = camera.read()
-        time.sleep(0.2)  # 12 frames arrive meanwhile
+        time.sleep(0.25)  # 15 frames are due meanwhile (60 fps)
         newest, _ = camera.read()
     assert index_of(newest) > index_of(first) + 1
 
