@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from mirrorface.errors import SpecError
 from mirrorface.face.spec import load_spec
 from mirrorface.hardware.bus import BusFault
-from mirrorface.hardware.emulators.base import Fault
+from mirrorface.hardware.emulators.base import Fault, emulated_calibration
 from mirrorface.hardware.face import make_face
 from mirrorface.hardware.servo import ServoFace
 
@@ -116,3 +116,14 @@ def test_the_documented_feetech_mouth_loads():
     spec = load_spec(Path(__file__).parents[2] / "docs" / "examples" / "feetech_mouth.toml")
     assert spec.bus.type == "feetech" and spec.n == 10
     assert [a.servo_id for a in spec.ordered] == list(range(1, 11))
+
+
+def test_a_face_without_feedback_starts_at_neutral(lips10, maestro_emulator, face_on, tmp_path):
+    """A Maestro reports the pulse it sends (none at power-up): the face first goes to neutral, and
+    the safety layer counts from there rather than from a reading of 0."""
+    with maestro_emulator(lips10) as (protocol, port):
+        spec = face_on(lips10, type="maestro", port=port).model_copy(
+            update={"camera": lips10.camera.model_copy(update={"device": "sim"})})
+        with ServoFace(spec, calibration=emulated_calibration(spec, "maestro", protocol.servos)) as face:
+            np.testing.assert_allclose(face.read_positions(), lips10.neutral, atol=1e-3)
+            np.testing.assert_allclose(face.safety.last, lips10.neutral, atol=1e-3)

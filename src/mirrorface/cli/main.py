@@ -22,6 +22,8 @@ HELP = "Lip sync and anticipatory expressions for robot faces, learned from self
 # module is imported only when that command runs (or its own --help is asked for): `mirrorface
 # --help` and `mirrorface say` do not wait for the dataset, training or coexpression code.
 COMMANDS = {
+    "calibrate": ("calibrate", "calibrate", "Measure each actuator's ends and neutral on a real face; write the "
+                  "calibration beside its spec."),
     "babble": ("babble", "babble", "Babble: random safe commands on the face while it watches itself; "
                "record everything."),
     "chat": ("chat", "chat", "Chat: each line you type goes to the chat model; the face speaks the streamed "

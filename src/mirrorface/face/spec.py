@@ -93,7 +93,10 @@ class Camera(_Frozen):
     width: int = Field(default=256, ge=64, le=4096)
     height: int = Field(default=256, ge=64, le=4096)
     fps: float = Field(default=30.0, gt=0)
-    device: str | None = None  # OpenCV device for a real face, e.g. "0" or "/dev/video2"
+    # A real face's camera, anything OpenCV opens: an index ("0"), a device ("/dev/video2"), a
+    # video file or a stream URL ("rtsp://..."). See docs/hardware.md.
+    device: str | None = None
+    loop: bool = False  # a video file starts again at its end (trying a face on a recorded clip)
 
     @model_validator(mode="after")
     def _check_even(self) -> Camera:

@@ -55,12 +55,18 @@ class MotorBus(ABC):
     has_feedback: ClassVar[bool] = True
     #: Whether torque can be switched off (hobby PWM servos cannot).
     has_torque_control: ClassVar[bool] = True
+    #: Raw positions a servo can be sent to (`write_raw` refuses others; calibration nudges within).
+    raw_limits: ClassVar[tuple[int, int]] = (0, 4095)
+    #: One nudge when calibrating by small steps, in raw units.
+    raw_step: ClassVar[int] = 10
 
-    def __init__(self, spec: FaceSpec, calibration: Calibration):
+    def __init__(self, spec: FaceSpec, calibration: Calibration | None):
+        """`calibration=None` opens an uncalibrated bus: only `read_raw`/`write_raw` work (calibrating)."""
         self.spec = spec
         self.calibration = calibration
         self.ids = [a.servo_id if a.servo_id is not None else a.index for a in spec.ordered]
-        self._raw_at_0, self._raw_at_1 = calibration.raw_ends(spec)
+        if calibration is not None:
+            self._raw_at_0, self._raw_at_1 = calibration.raw_ends(spec)
 
     # -- raw operations a protocol implements ------------------------------------------------
 
@@ -110,21 +116,40 @@ class MotorBus(ABC):
         by_id = self._read_faults()
         return {self.name_of(i): fault for i, fault in by_id.items()}
 
+    def read_raw(self) -> np.ndarray:
+        """Present positions in raw units: for `mirrorface calibrate` only (raw units stay in hardware/)."""
+        return self._read_raw()
+
+    def write_raw(self, raw: np.ndarray) -> None:
+        """Goal positions in raw units: for `mirrorface calibrate` only; refuses values outside `raw_limits`."""
+        raw = np.asarray(raw, np.int64)
+        lo, hi = self.raw_limits
+        bad = [(self.spec.names[k], int(v)) for k, v in enumerate(raw) if not lo <= v <= hi]
+        if bad:
+            raise DeviceError(f"{self.type} bus: raw positions {bad} lie outside {lo}..{hi}")
+        self._write_raw(raw)
+
     def name_of(self, servo_id: int) -> str:
         for name, i in zip(self.spec.names, self.ids, strict=True):
             if i == servo_id:
                 return name
         return f"servo {servo_id}"
 
+    def _require_calibration(self) -> None:
+        if self.calibration is None:
+            raise DeviceError(f"face {self.spec.name!r}: the {self.type} bus is not calibrated")
+
     def to_raw(self, command: np.ndarray) -> np.ndarray:
+        self._require_calibration()
         command = np.asarray(command, float)
         return np.rint(self._raw_at_0 + command * (self._raw_at_1 - self._raw_at_0)).astype(np.int64)
 
     def from_raw(self, raw: np.ndarray) -> np.ndarray:
+        self._require_calibration()
         return (np.asarray(raw, float) - self._raw_at_0) / (self._raw_at_1 - self._raw_at_0)
 
 
-def make_bus(spec: FaceSpec, calibration: Calibration) -> MotorBus:
+def make_bus(spec: FaceSpec, calibration: Calibration | None) -> MotorBus:
     """The bus the spec's `[bus] type` names (see `BUSES`)."""
     import mirrorface.hardware.buses  # noqa: F401  (the drivers register themselves on import)
 

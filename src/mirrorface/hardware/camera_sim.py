@@ -7,6 +7,7 @@ Select it with `[camera] device = "sim"` in a face spec whose `[bus]` names a re
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -31,9 +32,9 @@ class SimCamera:
     def start(self) -> None:
         pass
 
-    def read(self) -> np.ndarray:
-        """The current frame: (H, W, 3) uint8 RGB."""
-        return self._painter.render_pose(self._measure())
+    def read(self) -> tuple[np.ndarray, float]:
+        """The current frame, (H, W, 3) uint8 RGB, and its `time.monotonic()` time (as `OpenCVCamera.read`)."""
+        return self._painter.render_pose(self._measure()), time.monotonic()
 
     def stop(self) -> None:
         pass

@@ -69,6 +69,11 @@ class ServoFace(Face):
         self.bus.connect()
         try:
             self.bus.set_torque(True)
+            if not self.bus.has_feedback:
+                # Hobby servos report nothing: each is wherever it was, and its first pulse moves it at
+                # full speed. Send the neutral pose (safe by the spec's own check) first, so the face
+                # starts where the safety layer's rate limit counts from, not at a reading of 0.
+                self.bus.write_positions(self.spec.neutral)
             self.camera.start()
         except BaseException:
             self.bus.disconnect()
@@ -87,7 +92,8 @@ class ServoFace(Face):
         return self._guarded(self.bus.read_positions)
 
     def read_frame(self) -> np.ndarray:
-        return self.camera.read()
+        frame, _ = self.camera.read()  # the newest frame; its time is the camera's business
+        return frame
 
     def _advance(self, seconds: float) -> None:
         """Sleep until the previous deadline plus `seconds`; a caller late by more than the

@@ -1,3 +1,3 @@
 """The motor-bus drivers; importing this package registers every one of them in `BUSES`."""
 
-from mirrorface.hardware.buses import dynamixel, feetech  # noqa: F401  (they register themselves)
+from mirrorface.hardware.buses import dynamixel, feetech, maestro, pca9685  # noqa: F401  (they register themselves)

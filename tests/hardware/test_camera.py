@@ -1,0 +1,81 @@
+"""The OpenCV camera on real video files written by the project's own video writer."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from mirrorface.data.video import VideoWriter
+from mirrorface.errors import DeviceError
+from mirrorface.face.spec import Camera
+from mirrorface.hardware.camera import OpenCVCamera
+
+
+def index_of(frame: np.ndarray) -> int:
+    """The frame number written into the right half's grey level."""
+    return round((float(frame[:, frame.shape[1] * 3 // 4:].mean()) - 20) / 8)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    """30 frames at 60 fps, 128 x 96: left half pure red, right half grey 20 + 8 * frame number."""
+    path = tmp_path_factory.mktemp("camera") / "clip.mp4"
+    with VideoWriter(path, fps=60, width=128, height=96) as writer:
+        for k in range(30):
+            frame = np.zeros((96, 128, 3), np.uint8)
+            frame[:, :64] = (255, 0, 0)
+            frame[:, 64:] = 20 + 8 * k
+            writer.write(frame)
+    return path
+
+
+def test_frames_come_in_order_rgb_cropped_and_resized_with_rising_times(clip):
+    with OpenCVCamera(Camera(device=str(clip), width=64, height=64)) as camera:
+        frames = [camera.read() for _ in range(5)]
+    indices = [index_of(f) for f, _ in frames]
+    times = [t for _, t in frames]
+    assert indices == sorted(set(indices)) and times == sorted(set(times))
+    frame = frames[0][0]
+    assert frame.shape == (64, 64, 3) and frame.dtype == np.uint8
+    # 128 x 96 centre-cropped to 96 x 96 keeps a red stripe on the left, then grey
+    assert frame[32, 2, 0] > 200 and frame[32, 2, 2] < 60
+
+
+def test_read_returns_the_newest_frame_not_a_queue(clip):
+    with OpenCVCamera(Camera(device=str(clip), width=64, height=64)) as camera:
+        first, _ = camera.read()
+        time.sleep(0.25)  # 15 frames are due meanwhile (60 fps)
+        newest, _ = camera.read()
+    assert index_of(newest) > index_of(first) + 1
+
+
+def test_a_file_ends_and_says_so(clip):
+    with OpenCVCamera(Camera(device=str(clip), width=64, height=64)) as camera:
+        seen = []
+        with pytest.raises(DeviceError, match="the video ended"):
+            while True:
+                seen.append(index_of(camera.read()[0]))
+    assert seen[-1] == 29 and seen == sorted(seen)
+
+
+def test_a_looping_file_starts_again(clip):
+    with OpenCVCamera(Camera(device=str(clip), width=64, height=64, loop=True)) as camera:
+        seen = [index_of(camera.read()[0]) for _ in range(45)]
+    assert any(b < a for a, b in zip(seen, seen[1:], strict=False))  # wrapped round to the start
+
+
+def test_a_missing_source_is_one_clear_error(tmp_path):
+    with pytest.raises(DeviceError, match="cannot be opened"):
+        OpenCVCamera(Camera(device=str(tmp_path / "none.mp4"))).start()
+    with pytest.raises(DeviceError, match="no `device`"):
+        OpenCVCamera(Camera())
+
+
+def test_stop_is_clean(clip):
+    camera = OpenCVCamera(Camera(device=str(clip), width=64, height=64)).start()
+    camera.stop()
+    camera.stop()
+    with pytest.raises(DeviceError, match="stopped"):
+        camera.read()
