@@ -85,7 +85,7 @@ class MotorBus(ABC):
     def _read_raw(self) -> np.ndarray:
         """Present positions of every actuator in raw units (one sync read where the protocol allows)."""
 
-    def _set_torque(self, enabled: bool) -> None:
+    def _set_torque(self, enabled: bool) -> None:  # noqa: B027 (optional: not every bus can cut torque)
         """Switch every servo's torque on or off (buses without torque control need not override)."""
 
     def _read_faults(self) -> dict[int, str]:
