@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from mirrorface.cli.main import main  # noqa: E402
-from mirrorface.face.spec import load_spec  # noqa: E402
+from mirrorface.face.spec import load_spec, spec_path  # noqa: E402
 from mirrorface.hardware.sim import SimFace  # noqa: E402
 from mirrorface.lipsync.train_fat import QUICK_MODEL as FAT_QUICK  # noqa: E402
 from mirrorface.lipsync.train_fat import FATTraining, train_fat  # noqa: E402
@@ -105,8 +104,9 @@ def chat_server():
 
 
 def _servo_face_toml(face: str, bus: str, port: str | None = None, **bus_fields) -> str:
-    """The built-in `face`'s spec on a `bus`: servo ids 1..n, the simulated camera filming it."""
-    text = (resources.files("mirrorface.faces") / face / "face.toml").read_text(encoding="utf-8")
+    """A face's spec (built-in name or face.toml path) on a `bus`: servo ids 1..n, the simulated
+    camera filming it."""
+    text = spec_path(face).read_text(encoding="utf-8")
     text = re.sub(r"^index = (\d+)$", lambda m: f"{m.group(0)}\nservo_id = {int(m.group(1)) + 1}", text, flags=re.M)
     text = text.replace("[camera]\n", '[camera]\ndevice = "sim"\n')
     fields = {"type": bus, **({"port": port} if port else {}), **bus_fields}
@@ -125,9 +125,9 @@ class EmulatorProcess:
     """`mirrorface emulate` in a subprocess, with the face spec pointed at its port."""
 
     def __init__(self, tmp: Path, face: str, bus: str, *args: str, **bus_fields):
-        self.spec_file = tmp / f"{face}-{bus}.toml"
+        self.spec_file = tmp / f"{Path(face).stem}-{bus}.toml"
         self.spec_file.write_text(_servo_face_toml(face, bus, **bus_fields), encoding="utf-8")
-        self.log = tmp / f"{face}-{bus}.received.jsonl"
+        self.log = tmp / f"{Path(face).stem}-{bus}.received.jsonl"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mirrorface", "emulate", bus, "--face", str(self.spec_file),
              "--calibration-out", str(self.spec_file.with_name(self.spec_file.stem + ".calibration.json")),
