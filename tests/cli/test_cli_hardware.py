@@ -20,7 +20,7 @@ from mirrorface.hardware.bus import make_bus
 from mirrorface.hardware.servo import face_calibration
 
 BUSES = ["dynamixel", "feetech", "maestro"]
-TICK = 1 / 2000  # an emulated servo's [0, 1] spans 2458 raw steps: goals are rounded to one of them
+TICK = 1 / 2000  # an emulated servo's [0, 1] spans 2458 raw steps (a Maestro's 4800): goals are rounded to one
 
 
 def received(emulator, spec) -> np.ndarray:

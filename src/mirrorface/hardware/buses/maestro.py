@@ -60,7 +60,7 @@ class MaestroBus(MotorBus):
     def __init__(self, spec: FaceSpec, calibration: Calibration | None):
         super().__init__(spec, calibration)
         self._runs = channel_runs(self.ids)
-        self._port: serial.Serial | None = None
+        self.port: serial.Serial | None = None  # the open serial port (the SDK buses name theirs `port` too)
         self.multiple_targets = True  # False on a Micro Maestro 6 (found out by `connect`)
         self._last: np.ndarray | None = None  # last targets, for switching torque back on
 
@@ -77,7 +77,7 @@ class MaestroBus(MotorBus):
         # The longest exchange is every position and the errors at once: its wire time plus the reply wait.
         wire_s = (4 * len(self.ids) + 3) * 10 / baudrate
         try:
-            self._port = serial.Serial(bus.port, baudrate, timeout=bus.timeout_ms / 1000 + wire_s,
+            self.port = serial.Serial(bus.port, baudrate, timeout=bus.timeout_ms / 1000 + wire_s,
                                        write_timeout=WRITE_TIMEOUT_S)
         except (serial.SerialException, ValueError) as exc:
             raise BusFault(f"maestro: cannot open {bus.port}: {exc}") from None
@@ -94,25 +94,25 @@ class MaestroBus(MotorBus):
         return not self._errors() & PROTOCOL_ERROR
 
     def _close(self) -> None:
-        if self._port is not None:
-            self._port.close()
-            self._port = None
+        if self.port is not None:
+            self.port.close()
+            self.port = None
 
     def _send(self, packet: bytes) -> None:
-        if self._port is None:
+        if self.port is None:
             raise BusFault(f"face {self.spec.name!r}: the maestro bus is not connected")
         try:
-            self._port.write(packet)
+            self.port.write(packet)
         except (serial.SerialException, OSError) as exc:
             raise BusFault(f"maestro: lost the port {self.spec.bus.port}: {exc}") from None
 
     def _ask(self, request: bytes, size: int, attempt: int) -> bytes:
         """Send a request and read up to `size` reply bytes (fewer when the Maestro stays silent)."""
-        if attempt and self._port is not None:  # a late reply to the previous try must not count for this one
-            self._port.reset_input_buffer()
+        if attempt and self.port is not None:  # a late reply to the previous try must not count for this one
+            self.port.reset_input_buffer()
         self._send(request)
         try:
-            return self._port.read(size)
+            return self.port.read(size)
         except (serial.SerialException, OSError) as exc:
             raise BusFault(f"maestro: lost the port {self.spec.bus.port}: {exc}") from None
 
