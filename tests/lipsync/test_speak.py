@@ -95,3 +95,14 @@ def test_frame_k_is_captured_before_command_k_takes_effect(sim_face, lips10):
     run = execute(sim_face, commands, 30.0)
     assert abs(run.positions[1, 4] - lips10.neutral[4]) < 1e-6  # at 1/30 s command 1 was not yet sent
     assert run.positions[2, 4] > lips10.neutral[4] + 0.05  # one period later it shows
+
+
+def test_perform_plays_a_stream_still_being_planned(lips10):
+    """The studio streams commands as the FAT makes them: `perform` takes any iterable, not just an array."""
+    from mirrorface.hardware.sim import SimFace
+    from mirrorface.lipsync.execute import perform
+
+    commands = np.tile(lips10.neutral, (5, 1))
+    with SimFace(lips10) as face:
+        steps = list(perform(face, (c for c in commands), lips10.camera.fps, capture=False))
+    assert len(steps) == 5 and np.allclose([s.sent for s in steps], commands)

@@ -31,7 +31,7 @@ from mirrorface.coexpression.selfmodel import CommandSet
 from mirrorface.coexpression.tracker import Activation, ExpressionTracker, TrackerConfig
 from mirrorface.errors import MirrorfaceError
 from mirrorface.hardware.face import Face
-from mirrorface.runtime.clock import MonotonicClock, VirtualClock
+from mirrorface.runtime.clock import Clock, MonotonicClock, VirtualClock
 from mirrorface.runtime.scheduler import Scheduler
 from mirrorface.runtime.watchdog import Watchdog
 
@@ -119,6 +119,11 @@ class CoexpressionLoop:
             return self.command_for(landmarks, rest), activation
         return (neutral if self._target is None else self._target), activation
 
+    def pace(self, clock: Clock, watchdog: Watchdog | None = None) -> None:
+        """Tick on `clock` from now on: `run` does this; a caller that ticks the loop itself (the
+        studio, one tick per browser frame) calls it once before its first `step`."""
+        self.scheduler = Scheduler(self.face, clock, stale_s=math.inf, watchdog=watchdog)
+
     def step(self, t: float, source) -> Tick:
         """One tick at loop time t: observe, decide, send through the safety layer, let the face move."""
         self.scheduler.wait(t)  # the tick's start (late ticks still run: the deadline below judges them)
@@ -150,11 +155,11 @@ class CoexpressionLoop:
             raise MirrorfaceError("a live source needs a duration (seconds)")
         self.warm_up()
         if not self.config.realtime:  # ticks on the face's own clock, from its time now
-            self.scheduler = Scheduler(self.face, VirtualClock(self.face), stale_s=math.inf)
+            self.pace(VirtualClock(self.face))
             return self._ticks(source, duration, on_tick)
         # Live: a stalled tick (a model that hangs) is the watchdog's; it interrupts this thread.
         with Watchdog(self.face, self.deadline, interrupt_main=True) as watchdog:
-            self.scheduler = Scheduler(self.face, MonotonicClock(), stale_s=math.inf, watchdog=watchdog)
+            self.pace(MonotonicClock(), watchdog)
             watchdog.arm()
             try:
                 return self._ticks(source, duration, on_tick)

@@ -11,7 +11,7 @@ the simulator is stepped from one command's time to the next as fast as the work
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,16 +37,21 @@ class Execution:
     frames: np.ndarray | None  # (F, H, W, 3) uint8, or None
 
 
-def perform(face: Face, commands: np.ndarray, fps: float, *, capture: bool = True,
+def perform(face: Face, commands: Iterable[np.ndarray], fps: float, *, capture: bool = True,
             settle_s: float = 0.3) -> Iterator[Step]:
-    """Rest for `settle_s` (every run starts alike), then play `commands` at `fps`, one step each."""
+    """Rest for `settle_s` (every run starts alike), then play `commands` at `fps`, one step each.
+
+    `commands` may be any iterable, a stream still being planned included.
+    """
     face.go_neutral(settle_s)
     scheduler = Scheduler(face, VirtualClock(face))
+    played = 0
     for k, command in enumerate(commands):
         scheduler.wait(k / fps)  # on the face's own clock nothing is ever late
         position, frame = face.read_positions(), face.read_frame() if capture else None
         yield Step(scheduler.send(command), position, frame)
-    scheduler.finish(len(commands) / fps)
+        played = k + 1
+    scheduler.finish(played / fps)
 
 
 def execute(face: Face, commands: np.ndarray, fps: float, *, capture: bool = True,

@@ -10,7 +10,6 @@ tracker and the deadline see the browser's real frame rate.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import cv2
@@ -24,6 +23,7 @@ from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.face import make_face
 from mirrorface.perception.landmarks import FaceMeshDetector
 from mirrorface.perception.subset import subset
+from mirrorface.runtime.clock import MonotonicClock
 
 RATE_HZ = 25.0  # the loop's nominal rate: the tracker's smoothing window assumes it
 
@@ -59,11 +59,13 @@ class WebcamCoexpression:
         self.loop = session.make_loop(self.face, parts, session.loop_config(mode, RATE_HZ))
         self.source = LatestFrame()
         self.detector = FaceMeshDetector(video=True)
-        self.started: float | None = None
+        self.clock: MonotonicClock | None = None
 
     def open(self) -> WebcamCoexpression:
         self.face.connect()
         self.loop.warm_up()
+        self.clock = MonotonicClock()  # the browser paces the ticks; the face moves for the time that passes
+        self.loop.pace(self.clock)
         return self
 
     def close(self) -> None:
@@ -81,7 +83,8 @@ class WebcamCoexpression:
         self.close()
 
     def step(self, jpeg: bytes) -> Answer:
-        """One browser frame (JPEG or PNG bytes) -> one tick of the loop."""
+        """One browser frame (JPEG or PNG bytes) -> one tick of the loop, which ends one period after the frame came."""
+        t = self.clock.now()
         bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
         if bgr is None:
             raise MirrorfaceError("the browser sent a frame that is not an image")
@@ -89,8 +92,6 @@ class WebcamCoexpression:
         mesh = self.detector(rgb)
         landmarks = None if mesh is None else subset(mesh, aspect=rgb.shape[1] / rgb.shape[0])
         self.source.observation = Observation(landmarks, 0)
-        now = time.perf_counter()
-        self.started = self.started if self.started is not None else now
-        tick = self.loop.step(now - self.started, self.source)
+        tick = self.loop.step(t, self.source)
         predicted = None if tick.activation is None else self.parts.predict(tick.activation.frames)
         return Answer(tick, predicted, self.face.read_frame())
