@@ -146,7 +146,8 @@ def train_inverse(
             train, out, config, model_config, resume=resume,
             progress=lambda step, total, loss: bar.update(task, completed=step, loss=f"{loss:.4f}"),
             meta={"data": str(data), "frames": frames, "seed": seed})
-    errors = inv.compare(inv.evaluate_inverse(model, train, inv.cross_product(validation), seed))["methods"]
+    errors = inv.compare(inv.evaluate_inverse(model, train, inv.cross_product(validation),
+                                                  train.outputs.from_face(spec.neutral), seed))["methods"]
     typer.echo(f"{out}: step {result['step']}, {result['parameters']} parameters, {result['seconds']:.0f} s")
     typer.echo("held-out joins, L1 per command: " + ", ".join(f"{m} {e['mean']:.3f}" for m, e in errors.items()))
 

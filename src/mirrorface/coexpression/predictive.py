@@ -145,6 +145,57 @@ def predict(model: PredictiveModel, frames: np.ndarray) -> np.ndarray:
     return prediction[0].numpy() if single else prediction.numpy()
 
 
+class FastPredictive:
+    """The trained predictive model as NumPy matrix products, for the loop's one prediction per tick.
+
+    One sample at a time, PyTorch spends most of its time in per-operator overhead and in its
+    intra-op thread pool: with torch's default two threads a caller got about 600 predictions a
+    second on the 2-core development VM (the paper: 650). NumPy does not touch torch's thread
+    setting, so this runs at the same speed whatever the caller set. The two last layers have no
+    activation between them and fold into one; the output scale folds into it too. Same outputs
+    as the module (float32 rounding).
+    """
+
+    def __init__(self, model: PredictiveModel):
+        config = model.config
+        self.shape = (config.n_frames, config.n_landmarks, 2)
+        self.skip = (config.skip_from, config.skip_to)
+        weights = [layer.weight.detach().double().numpy().T for layer in model.fc]  # (in, out)
+        biases = [layer.bias.detach().double().numpy() for layer in model.fc]
+        # The input's re-expression (first frame's offset from the mean face, later frames' offsets
+        # from the first, each scaled) is linear in the frames: fold it into the first layer, which
+        # then reads the frames' offsets from the mean face (small numbers, so float32 keeps them).
+        n = config.n_landmarks * 2
+        blocks = weights[0].reshape(config.n_frames, n, -1)  # (F, n, hidden): identity, then motion
+        identity_scale, motion_scale = model.identity_scale.double().numpy(), model.motion_scale.double().numpy()
+        first = np.concatenate([blocks[:1] / identity_scale[:, None] - (blocks[1:] / motion_scale[:, None]).sum(0),
+                                blocks[1:] / motion_scale[:, None]])
+        weights[0] = first.reshape(config.n_frames * n, -1)
+        scale = model.output_scale.double().numpy()
+        last_w = weights[-2] @ weights[-1] * scale  # FC7 then FC8, times the output scale
+        last_b = (biases[-2] @ weights[-1] + biases[-1]) * scale
+        self.layers = [(w.astype(np.float32), b.astype(np.float32))
+                       for w, b in [*zip(weights[:-2], biases[:-2], strict=True), (last_w, last_b)]]
+        self.mean_face = np.tile(model.mean_face.numpy(), config.n_frames).astype(np.float32)
+
+    def __call__(self, frames: np.ndarray) -> np.ndarray:
+        """Target landmarks from 4 frames: (4, 113, 2) -> (113, 2), or batched (B, 4, 113, 2) -> (B, 113, 2)."""
+        frames = np.asarray(frames, np.float32)
+        if frames.shape[-3:] != self.shape or frames.ndim not in (3, 4):
+            raise MirrorfaceError(f"the predictive model takes {self.shape} frames, got {frames.shape}")
+        x = frames.reshape(*frames.shape[:-3], -1)  # (..., F * n)
+        h = x - self.mean_face
+        skip = None
+        for i, (w, b) in enumerate(self.layers[:-1], start=1):
+            h = np.tanh(h @ w + b)
+            if i == self.skip[0]:
+                skip = h
+            elif i == self.skip[1]:
+                h = h + skip
+        w, b = self.layers[-1]
+        return frames[..., -1, :, :] + (h @ w + b).reshape(*frames.shape[:-3], *self.shape[1:])
+
+
 @dataclass(frozen=True, eq=False)
 class TargetPredictions:
     """The model's and the baselines' target faces for a set of videos, all (V, 113, 2) unless noted."""

@@ -22,12 +22,13 @@ import numpy as np
 from mirrorface.coexpression import plots
 from mirrorface.coexpression import predictive as pred
 from mirrorface.coexpression.activation import confusion
-from mirrorface.coexpression.inverse import commands_for, compare, cross_product, evaluate_inverse
+from mirrorface.coexpression.inverse import commands_for, compare, cross_product, evaluate_inverse, pose_density
 from mirrorface.coexpression.loop import LoopConfig, loop_rate
 from mirrorface.coexpression.normalize import fit_scale, to_robot
 from mirrorface.coexpression.peak import find_peak
 from mirrorface.coexpression.report_md import write_markdown
 from mirrorface.coexpression.selfmodel import (
+    StillFrames,
     load_frames,
     load_selfmodel,
     record_half,
@@ -58,10 +59,18 @@ def inverse_section(spec: FaceSpec, parts: Parts, data: Path, figures: Path, qui
     record_selfmodel(spec, data, frames, seed, symmetric)  # the model's own training data: nothing if it is there
     record_half(spec, data / "both", "both", 20 if quick else JOINT_FRAMES, seed)
     train, validation = load_selfmodel(spec, data, resting_landmarks(spec, seed=seed), symmetric).split()
-    sets = {"held-out joins": cross_product(validation),
-            "the face moving both halves": load_frames(data / "both", train.outputs)}
-    errors = {name: evaluate_inverse(parts.inverse, train, test, seed) for name, test in sets.items()}
-    plots.box_plot(errors, figures / "inverse_l1.png", "L1 per command (normalized commands)")
+    neutral = parts.outputs.from_face(spec.neutral)
+    sets = {}
+    for name, test in (("held-out joins", cross_product(validation)),
+                       ("the face moving both halves", load_frames(data / "both", train.outputs))):
+        dense = pose_density(test.commands, neutral)  # most commands moved: a baseline's best and worst cases differ
+        sets[name] = test
+        for part, keep in (("dense poses", dense), ("sparse poses", ~dense)):
+            if keep.sum() > 1:
+                sets[f"{name}, {part}"] = StillFrames(test.landmarks[keep], test.commands[keep])
+    errors = {name: evaluate_inverse(parts.inverse, train, test, neutral, seed) for name, test in sets.items()}
+    plots.box_plot({n: e for n, e in errors.items() if "poses" not in n}, figures / "inverse_l1.png",
+                   "L1 per command (normalized commands)")
     result = {name: compare(e) for name, e in errors.items()}
     for name, test in sets.items():  # which commands the camera shows well, and which it hides
         per_command = np.abs(commands_for(parts.inverse, test.landmarks) - test.commands).mean(0)
