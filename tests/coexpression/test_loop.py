@@ -5,13 +5,15 @@ import pytest
 
 from mirrorface.coexpression.loop import CoexpressionLoop, LoopConfig, loop_rate
 from mirrorface.coexpression.normalize import RobotRange
+from mirrorface.coexpression.peak import EXPRESSIVE
 from mirrorface.coexpression.selfmodel import CommandSet
 from mirrorface.coexpression.sources import Observation
 from mirrorface.errors import MirrorfaceError
 from mirrorface.hardware.sim import SimFace
 
 REST = np.random.default_rng(0).random((113, 2))
-FIELD = np.random.default_rng(1).normal(size=(113, 2))
+FIELD = np.zeros((113, 2))
+FIELD[EXPRESSIVE] = np.random.default_rng(1).normal(size=(len(EXPRESSIVE), 2))  # a smile moves the brows and mouth
 FIELD /= np.linalg.norm(FIELD)
 ROBOT = RobotRange(REST, REST - 0.2, REST + 0.2)
 

@@ -24,6 +24,7 @@ import torch
 from scipy import stats
 
 import mirrorface
+from mirrorface.coexpression import independent
 from mirrorface.coexpression.peak import find_peak, model_input, sample_pairs, windows
 from mirrorface.coexpression.synthetic import ExpressionVideo, generate, iter_generate
 from mirrorface.errors import MirrorfaceError
@@ -37,20 +38,28 @@ DEFAULT_CHECKPOINT = Path(mirrorface.__file__).parent / "checkpoints" / "predict
 
 @dataclass(frozen=True)
 class Population:
-    """A synthetic population: `generate(participants, videos, seed)`."""
+    """A population of generated people: `synthetic.generate(participants, videos, seed)`, or with
+    source "independent" `independent.generate(...)` (a different generator, for evaluation only)."""
 
     participants: int
     videos: int  # per participant
     seed: int
+    source: str = "synthetic"
 
     def videos_of(self) -> list[ExpressionVideo]:
+        if self.source == "independent":
+            return independent.generate(self.participants, self.videos, self.seed)
         return generate(self.participants, self.videos, self.seed)
 
     def iter_videos(self) -> Iterator[ExpressionVideo]:
+        if self.source == "independent":
+            return iter(self.videos_of())
         return iter_generate(self.participants, self.videos, self.seed)
 
 
 EVALUATION = Population(45, 22, seed=0)  # the held-out people; training seeds start at TRAIN_SEED
+INDEPENDENT = Population(45, 22, seed=0, source="independent")  # people of another generator, never trained on
+HALF_INTENSITY = (0.4, 0.6)  # expressions made to about half their full size
 TRAIN_SEED = 1000
 TRAIN_PARTICIPANTS, QUICK_PARTICIPANTS = 800, 8
 
@@ -263,16 +272,31 @@ def compare(result: TargetPredictions, pool: np.ndarray | None = None, seed: int
         tests[baseline] = {"t": float(welch.statistic), "p": float(welch.pvalue),
                            "paired_t": float(paired.statistic), "paired_p": float(paired.pvalue),
                            "model_better": float((errors["model"] < errors[baseline]).mean())}
-    expressions = sorted({v.expression for v in videos})
-    by_expression = {}
-    for expression in expressions:
-        mask = np.array([v.expression == expression for v in videos])
-        by_expression[expression] = {"videos": int(mask.sum()), **{k: float(e[mask].mean()) for k, e in errors.items()}}
+    groups = {e: np.array([v.expression == e for v in videos]) for e in sorted({v.expression for v in videos})}
+    by_expression = {e: _paired(errors, mask) for e, mask in groups.items()}
+    intensity = np.array([v.intensity for v in videos])
+    half = (intensity >= HALF_INTENSITY[0]) & (intensity <= HALF_INTENSITY[1])
+    by_intensity = {"half (0.4-0.6)": _paired(errors, half), "full (0.8-1)": _paired(errors, intensity >= 0.8),
+                    "all": _paired(errors, np.ones(len(videos), bool))}
     fps = np.array([v.fps for v in videos])
     lead = (result.target_frame - result.activation_frame) / fps  # time from the peak activation to the target
     return {"videos": len(videos), "participants": len({v.participant for v in videos}),
             "mae": {name: summary(e) for name, e in errors.items()}, "t_test": tests, "by_expression": by_expression,
+            "by_intensity": by_intensity,
             "activation_to_target_s": {"mean": float(lead.mean()), "sd": float(lead.std())}}
+
+
+def _paired(errors: dict[str, np.ndarray], mask: np.ndarray) -> dict:
+    """Mean errors of a subset of videos, the model's share of wins over mimicry, and paired tests of it
+    (paired t-test of the errors; sign test of the wins)."""
+    model, mimicry = errors["model"][mask], errors["mimicry"][mask]
+    n, wins = int(mask.sum()), int((model < mimicry).sum())
+    row = {"videos": n, **{k: float(e[mask].mean()) if n else float("nan") for k, e in errors.items()},
+           "model_better": wins / n if n else float("nan")}
+    if n > 1:
+        row["paired_p"] = float(stats.ttest_rel(model, mimicry).pvalue)
+        row["sign_test_p"] = float(stats.binomtest(wins, n).pvalue)
+    return row
 
 
 def evaluate_predictive(model: PredictiveModel, videos: Sequence[ExpressionVideo] | None = None, *,
