@@ -156,3 +156,15 @@ def test_a_realtime_loop_is_paced_by_the_wall_clock(face):
     ticks = make_loop(face, realtime=True).run(Smile(), seconds=1.0)
     assert len(ticks) == 25
     assert time.perf_counter() - started >= 0.96  # the 25th tick ends no earlier than 1 s after the first began
+
+
+def test_an_under_predicted_expression_is_followed_past_the_prediction(face, emo26):
+    corner = emo26.index_of("corner_right_y")
+
+    def smaller_smile(frames):
+        return REST + 0.08 * FIELD  # 80% of where the person is going; they pass it at 1.56 s
+
+    predicted = smile_amount(smaller_smile(None))[9]
+    at = {round(t.time, 2): t.sent[corner] for t in make_loop(face, predict=smaller_smile).run(Smile())}
+    assert at[1.52] == pytest.approx(predicted, abs=0.02)  # ahead of the person: the prediction
+    assert at[2.4] > predicted + 0.05  # the person went further: the robot follows them
