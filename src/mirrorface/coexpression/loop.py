@@ -8,10 +8,10 @@ Each tick (every 1 / rate_hz seconds):
 In coexpress mode the robot holds its predicted face until the person's expression starts to
 relax, then follows the person back to rest; should the person's face go further from rest than
 the prediction (`peak.activation_distance`), the robot shows the person's face instead: an
-under-predicted expression costs the delay of mimicry, not the rest of the expression. Everything that reaches the face goes through
-`Face.send`. A tick whose work takes longer than the deadline (the face spec's
-`safety.deadline_s` by default), or that has seen no face for that long, sends the neutral pose
-instead: a late command answers a face the person no longer shows.
+under-predicted expression costs the delay of mimicry, not the rest of the expression.
+Everything that reaches the face goes through `Face.send`. A tick whose work takes longer than
+the deadline (the face spec's `safety.deadline_s` by default), or that has seen no face for that
+long, sends the neutral pose instead: a late command answers a face the person no longer shows.
 """
 
 from __future__ import annotations
