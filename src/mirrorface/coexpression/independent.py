@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mirrorface.coexpression.synthetic import EXPRESSIONS, ExpressionVideo, _rotation
+from mirrorface.coexpression.synthetic import EXPRESSIONS, ExpressionVideo, head_rotation
 from mirrorface.perception.subset import RIGID, SUBSET, align, template
 
 FPS = 30.0
@@ -65,7 +65,7 @@ SHAPES: dict[str, dict[str, tuple[float, float]]] = {
     "disgust": {"upper_lip": (0, -0.045), "lip_top": (0, -0.035), "nose_wing": (0, -0.025), "brow_inner": (0.01, 0.03),
                 "corner": (0.01, 0.01), "lid_low": (0, -0.01)},
 }
-BRAIN = ("brow_inner", "brow_mid", "brow_outer", "lid_up", "lid_low", "lid_up_in", "lid_up_out", "lid_low_in",
+UPPER_FACE = ("brow_inner", "brow_mid", "brow_outer", "lid_up", "lid_low", "lid_up_in", "lid_up_out", "lid_low_in",
          "lid_low_out")  # the upper face, which may lead or trail the mouth
 POSED = 1.3
 HEAD_DEGREES = 6.0  # the largest head rotation about any axis
@@ -167,7 +167,7 @@ def _film(person: OtherPerson, controls: np.ndarray, rng: np.random.Generator) -
         for amp, hz in ((share, rng.uniform(0.05, 0.2)), (1 - share, rng.uniform(0.2, 0.6))):
             angles[:, axis] += HEAD_DEGREES * amp * np.sin(2 * np.pi * hz * t + rng.uniform(0, 2 * np.pi))
     centre = np.array([person.face[1, 0], person.face[:, 1].mean(), 0.25])
-    moved = (face - centre) @ np.swapaxes(_rotation(*angles.T), 1, 2) + centre
+    moved = (face - centre) @ np.swapaxes(head_rotation(*angles.T), 1, 2) + centre
     moved = moved + (0.02 * np.sin(2 * np.pi * rng.uniform(0.05, 0.3) * t + rng.uniform(0, 6)))[:, None, None]
     jitter = rng.normal(0, 0.0006, moved.shape)
     slow = np.zeros_like(moved)
@@ -197,8 +197,8 @@ def film_expression(person: OtherPerson, expression: str, video_id: str, rng: np
     if asymmetric:
         side[rng.integers(2)] *= rng.uniform(0.4, 0.7)
     shape = SHAPES[expression]
-    upper = {k: v for k, v in shape.items() if k in BRAIN}
-    lower = {k: v for k, v in shape.items() if k not in BRAIN}
+    upper = {k: v for k, v in shape.items() if k in UPPER_FACE}
+    lower = {k: v for k, v in shape.items() if k not in UPPER_FACE}
     level = POSED * intensity * relax
     controls = (level * rise_mouth)[:, None, None] * _controls(person, lower, side)[None]
     controls += (level * rise_brows)[:, None, None] * _controls(person, upper, side)[None]

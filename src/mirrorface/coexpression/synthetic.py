@@ -172,7 +172,7 @@ def _slow_noise(rng: np.random.Generator, shape: tuple[int, ...], sd: float, tau
     return out
 
 
-def _rotation(pitch: np.ndarray, yaw: np.ndarray, roll: np.ndarray) -> np.ndarray:
+def head_rotation(pitch: np.ndarray, yaw: np.ndarray, roll: np.ndarray) -> np.ndarray:
     """(T, 3, 3) head rotations from angles in degrees (pitch about x, yaw about y, roll about z)."""
     p, y, r = np.radians(pitch), np.radians(yaw), np.radians(roll)
     one, zero = np.ones_like(p), np.zeros_like(p)
@@ -285,7 +285,7 @@ def _to_camera(face: np.ndarray, person: Person, expression: str, expressed: np.
     angles = drift[:, :3] + expressed[:, None] * [pitch, sign[0] * yaw, sign[1] * roll]
     scale = person.size * (1 + drift[:, 3] + closer * expressed)
     centre = np.array([person.face[1, 0], person.face[:, 1].mean(), 0.3])  # about the middle of the head
-    turned = (face - centre) @ np.swapaxes(_rotation(*angles.T), 1, 2)
+    turned = (face - centre) @ np.swapaxes(head_rotation(*angles.T), 1, 2)
     place = np.array([person.aspect * 0.5, 0.5, 0.0]) + _slow_noise(rng, (n, 3), 0.015, 2 * fps) * [1, 1, 0]
     camera = scale[:, None, None] * turned + place[:, None, :]  # x, y, z in frame heights
     bias = np.zeros(face.shape[1:])  # how MediaPipe misreads this video's face, the same in every frame
