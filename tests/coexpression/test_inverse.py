@@ -11,8 +11,10 @@ from mirrorface.coexpression.inverse import (
     compare,
     cross_product,
     evaluate_inverse,
+    fit_linear,
     load_inverse,
     nearest_neighbour,
+    pose_density,
     robot_range_of,
     train_inverse,
 )
@@ -54,10 +56,12 @@ def test_it_learns_beats_the_baselines_and_round_trips_a_checkpoint(emo26, tmp_p
     train, validation = half_face_data(emo26).split()
     model, result = train_inverse(train, tmp_path / "inverse", TrainConfig(steps=400, batch_size=128, lr=3e-3))
     assert result["step"] == 400 and np.mean(result["losses"][-20:]) < np.mean(result["losses"][:20]) / 3
-    errors = evaluate_inverse(model, train, cross_product(validation))
+    errors = evaluate_inverse(model, train, cross_product(validation), CommandSet.of(emo26).from_face(emo26.neutral))
     assert list(errors) == list(METHODS)
     means = {m: e.mean() for m, e in errors.items()}
     assert means["inverse model"] < means["nearest neighbour"] < means["random face"]
+    assert means["inverse model"] < means["neutral commands"]
+    assert means["10 nearest neighbours"] < means["nearest neighbour"]  # averaging smooths the camera noise
     stats = compare(errors)
     assert stats["t_test_vs_inverse_model"]["random commands"] < 1e-6
     loaded = load_inverse(tmp_path / "inverse")
@@ -68,6 +72,18 @@ def test_it_learns_beats_the_baselines_and_round_trips_a_checkpoint(emo26, tmp_p
     span = robot_range_of(loaded)
     np.testing.assert_allclose(span.rest, REST)
     assert np.all(span.low <= span.rest) and np.all(span.high > span.rest)
+
+
+def test_a_linear_map_recovers_linear_faces_and_density_splits_poses(emo26):
+    train, validation = half_face_data(emo26, n=200).split()
+    calm = CommandSet.of(emo26).from_face(emo26.neutral)
+    test = cross_product(validation)
+    linear = fit_linear(train, np.random.default_rng(0))(test.landmarks)
+    assert np.abs(linear - test.commands).mean() < np.abs(calm - test.commands).mean() / 2
+    poses = np.stack([calm, calm, calm])
+    poses[1, :3] += 0.3  # three of eleven commands moved
+    poses[2, :6] += 0.3  # six
+    assert pose_density(poses, calm).tolist() == [False, False, True]
 
 
 def test_nearest_neighbour_finds_training_joins_exactly(emo26):

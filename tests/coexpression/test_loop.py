@@ -7,13 +7,15 @@ import pytest
 
 from mirrorface.coexpression.loop import CoexpressionLoop, LoopConfig, loop_rate
 from mirrorface.coexpression.normalize import RobotRange
+from mirrorface.coexpression.peak import EXPRESSIVE
 from mirrorface.coexpression.selfmodel import CommandSet
 from mirrorface.coexpression.sources import Observation
 from mirrorface.errors import MirrorfaceError
 from mirrorface.hardware.sim import SimFace
 
 REST = np.random.default_rng(0).random((113, 2))
-FIELD = np.random.default_rng(1).normal(size=(113, 2))
+FIELD = np.zeros((113, 2))
+FIELD[EXPRESSIVE] = np.random.default_rng(1).normal(size=(len(EXPRESSIVE), 2))  # a smile moves the brows and mouth
 FIELD /= np.linalg.norm(FIELD)
 ROBOT = RobotRange(REST, REST - 0.2, REST + 0.2)
 
@@ -170,3 +172,15 @@ def test_a_live_loop_whose_model_hangs_is_stopped_by_the_watchdog_at_neutral(fac
     with pytest.raises(WatchdogTripped, match="safe pose"):
         loop.run(Smile(), seconds=3.0)
     assert np.allclose(face.safety.last, emo26.neutral)
+
+
+def test_an_under_predicted_expression_is_followed_past_the_prediction(face, emo26):
+    corner = emo26.index_of("corner_right_y")
+
+    def smaller_smile(frames):
+        return REST + 0.08 * FIELD  # 80% of where the person is going; they pass it at 1.56 s
+
+    predicted = smile_amount(smaller_smile(None))[9]
+    at = {round(t.time, 2): t.sent[corner] for t in make_loop(face, predict=smaller_smile).run(Smile())}
+    assert at[1.52] == pytest.approx(predicted, abs=0.02)  # ahead of the person: the prediction
+    assert at[2.4] > predicted + 0.05  # the person went further: the robot follows them

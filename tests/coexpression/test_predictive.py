@@ -10,6 +10,7 @@ from mirrorface.coexpression.predictive import (
     EVALUATION,
     QUICK,
     TRAIN_SEED,
+    FastPredictive,
     _folds,
     compare,
     cross_validate,
@@ -67,6 +68,16 @@ def test_predict_takes_one_or_many(quick, held_out):
     assert np.allclose(many[0], one, atol=1e-6)
     with pytest.raises(MirrorfaceError):
         predict(model, frames[:3])
+
+
+def test_the_numpy_model_gives_the_module_s_predictions(held_out):
+    model = load_predictive(DEFAULT_CHECKPOINT)
+    fast = FastPredictive(model)
+    frames = np.stack([v.landmarks[10:14] for v in held_out[:6]])
+    np.testing.assert_allclose(fast(frames), predict(model, frames), atol=2e-6)
+    np.testing.assert_allclose(fast(frames[2]), predict(model, frames[2]), atol=2e-6)
+    with pytest.raises(MirrorfaceError):
+        fast(frames[:, :3])
 
 
 def test_a_missing_checkpoint_says_how_to_make_one(tmp_path):

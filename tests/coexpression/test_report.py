@@ -10,12 +10,23 @@ def test_a_quick_report_has_every_section_figure_and_check(emo26, tmp_path):
     seen = []
     report = build_report(tmp_path / "report", emo26, session.load_parts(emo26), tmp_path / "data", 1.5,
                           quick=True, progress=seen.append)
-    assert {"inverse", "predictive", "activation", "tracker", "timing", "checks"} <= set(report)
+    assert {"inverse", "sources", "checks"} <= set(report)
+    assert set(report["sources"]) == {"synthetic", "independent"}
     assert len(seen) >= 5
     saved = json.loads((tmp_path / "report" / "report.json").read_text())
-    assert saved["activation"]["model"]["population"] == 28 * 11  # quick: 4 people x 7 videos, 11 commands each
+    for source in saved["sources"].values():  # quick: 4 people x 7 videos, 11 commands each
+        assert {"predictive", "activation", "tracker", "false_activations", "timing"} <= set(source)
+        assert source["activation"]["model"]["population"] == 28 * 11
+        assert {"within_20_at_apex", "at_80_before_apex", "both"} <= set(source["timing"]["coexpress"])
+    assert "cross_validation" in saved["sources"]["synthetic"]["predictive"]
+    assert {"linear least squares", "neutral commands", "10 nearest neighbours"} <= set(
+        saved["inverse"]["held-out joins"]["methods"])
     assert set(saved["checks"]) >= {"predictive_beats_mimicry", "accuracy_at_least_72", "ppv_at_least_80"}
+    assert sum(name.startswith("independent") for name in saved["checks"]) == 3
     markdown = (tmp_path / "report" / "report.md").read_text()
-    for figure in ("inverse_l1", "predictive_mae", "confusion", "smile_timing", "smile_example"):
+    assert "side by side" in markdown
+    figures = ["inverse_l1", *(f"{f}_{s}" for f in ("predictive_mae", "confusion", "smile_timing", "smile_example")
+                               for s in ("synthetic", "independent"))]
+    for figure in figures:
         assert (tmp_path / "report" / "figures" / f"{figure}.png").stat().st_size > 5000
         assert f"figures/{figure}.png" in markdown

@@ -74,3 +74,21 @@ def test_the_source_delays_frames_by_its_latency():
     source = SyntheticSource([video()], latency_s=0.1)
     np.testing.assert_array_equal(source.read(1.5).landmarks, video().landmarks[42])  # captured at 1.4 s
     np.testing.assert_array_equal(source.read(0.05).landmarks, video().landmarks[0])
+
+
+def test_against_the_person_a_fifth_of_the_right_smile_is_not_on_time(emo26):
+    """Measured against its own held pose, a robot making a small smile early is on time; against the
+    commands of the face the person made it is neither close at the apex nor at 80% before it."""
+    outputs = CommandSet.of(emo26)
+    source = SyntheticSource([video()], latency_s=0.0)
+    ticks = robot_ticks(emo26, jump_at=1.2)  # the robot's smile: both corners at 0.9
+    full = outputs.from_face(ticks[-1].positions)
+    [row] = event_timings(ticks, source, outputs, PERIOD, full[None])
+    assert row["apex_error"] == pytest.approx(0.0, abs=1e-6) and row["robot_80_person_s"] == pytest.approx(1.24)
+    rest = outputs.from_face(emo26.neutral)
+    bigger = rest + 5 * (full - rest)  # the person made a smile five times the robot's
+    [small] = event_timings(ticks, source, outputs, PERIOD, bigger[None])
+    assert small["apex_error"] == pytest.approx(0.8, abs=1e-3) and np.isnan(small["robot_80_person_s"])
+    summary = summarize([row, small])
+    assert summary["before_apex"] == 1.0  # the robot's own view: on time both times
+    assert summary["within_20_at_apex"] == summary["at_80_before_apex"] == summary["both"] == 0.5

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from mirrorface.coexpression.tracker import ExpressionTracker, TrackerConfig, distance
+from mirrorface.coexpression.peak import EXPRESSIVE, activation_distance
+from mirrorface.coexpression.tracker import ExpressionTracker, TrackerConfig
 
 RATE = 25.0
 
@@ -12,7 +13,8 @@ def expression(seconds=4.0, start=1.0, rise=0.6, size=0.1, noise=0.0005, seed=0)
     rng = np.random.default_rng(seed)
     times = np.arange(int(seconds * RATE)) / RATE
     rest = rng.random((113, 2))
-    field = rng.normal(size=(113, 2))
+    field = np.zeros((113, 2))
+    field[EXPRESSIVE] = rng.normal(size=(len(EXPRESSIVE), 2))
     field /= np.linalg.norm(field)
     x = np.clip((times - start) / rise, 0, 1)
     level = size * x**3 * (10 - 15 * x + 6 * x**2)
@@ -59,8 +61,24 @@ def test_it_rearms_once_the_face_is_back_at_rest():
     assert tracker.state == "active" and not tracker.relaxing
 
 
-def test_distance_is_euclidean_over_all_coordinates():
-    rest = np.zeros((113, 2))
-    face = rest.copy()
-    face[0] = [3.0, 4.0]
-    assert distance(face, rest) == 5.0
+def test_distance_ignores_the_eyes_and_rigid_motion_but_not_expressions():
+    rest = np.random.default_rng(1).random((113, 2))
+    eyes = np.setdiff1d(np.arange(113), EXPRESSIVE)
+    blink = rest.copy()
+    blink[eyes, 1] += 0.05  # the lids, however far they close
+    turn = np.radians(6.0)
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    moved = 1.05 * (rest - 0.5) @ rotation.T + 0.5 + [0.02, -0.01]  # rotated, scaled, shifted
+    smile = rest.copy()
+    smile[EXPRESSIVE[-61:], 1] -= np.linspace(0, 0.01, 61)  # the mouth moves, unevenly
+    assert activation_distance(blink, rest) < 1e-9 and activation_distance(moved, rest) < 1e-9
+    assert activation_distance(smile, rest) > 0.02
+    assert activation_distance(np.stack([rest, smile]), rest).shape == (2,)
+
+
+def test_blinks_alone_never_trigger():
+    times, frames, _ = expression(size=0.0, noise=0.0005)
+    eyes = np.setdiff1d(np.arange(113), EXPRESSIVE)
+    closing = np.sin(np.pi * np.clip((times % 3.0 - 1.5) / 0.3, 0, 1)) ** 2  # a full blink every 3 s
+    frames[:, eyes, 1] += 0.04 * closing[:, None]
+    assert run(times, frames)[0] == []

@@ -146,7 +146,8 @@ def train_inverse(
             train, out, config, model_config, resume=resume,
             progress=lambda step, total, loss: bar.update(task, completed=step, loss=f"{loss:.4f}"),
             meta={"data": str(data), "frames": frames, "seed": seed})
-    errors = inv.compare(inv.evaluate_inverse(model, train, inv.cross_product(validation), seed))["methods"]
+    errors = inv.compare(inv.evaluate_inverse(model, train, inv.cross_product(validation),
+                                                  train.outputs.from_face(spec.neutral), seed))["methods"]
     typer.echo(f"{out}: step {result['step']}, {result['parameters']} parameters, {result['seconds']:.0f} s")
     typer.echo("held-out joins, L1 per command: " + ", ".join(f"{m} {e['mean']:.3f}" for m, e in errors.items()))
 
@@ -222,17 +223,23 @@ def eval_coexpression(
         task = bar.add_task("measuring", total=None)
         report = build_report(out, spec, parts, data, DEFAULT_K if k is None else k, cv_steps=cv_steps, quick=quick,
                               seed=seed, progress=lambda label: bar.update(task, description=label))
-    inv = report["inverse"]["the face moving both halves"]["methods"]
-    p, a, t = report["predictive"]["mae"], report["activation"]["model"], report["timing"]
-    typer.echo("inverse model L1 per command (face moving both halves): " +
-               ", ".join(f"{m} {s['mean']:.3f}" for m, s in inv.items()))
-    typer.echo(f"predictive MAE on {report['predictive']['videos']} held-out videos: model {p['model']['mean']:.5f}, "
-               f"mimicry {p['mimicry']['mean']:.5f}, random search {p['random_search']['mean']:.5f}")
-    typer.echo(f"command activation: accuracy {a['accuracy']:.1%}, PPV {a['ppv']:.1%}, FOR {a['for']:.3f}, "
-               f"FPR {a['fpr']:.3f}, sensitivity {a['sensitivity']:.3f}, LR+ {a['lr_plus']:.2f}")
-    typer.echo(f"smiles ({t['coexpress']['events']}): robot there before the apex, coexpress "
-               f"{t['coexpress']['before_apex']:.0%} / mimic {t['mimic']['before_apex']:.0%}; after the person, "
-               f"coexpress {t['coexpress']['after_human']:.0%} / mimic {t['mimic']['after_human']:.0%}")
+    for name, result in report["inverse"].items():
+        typer.echo(f"inverse model L1 per command ({name}): " +
+                   ", ".join(f"{m} {s['mean']:.3f}" for m, s in result["methods"].items()))
+    for name, source in report["sources"].items():
+        p, a, t = source["predictive"], source["activation"]["model"], source["timing"]
+        half, every = p["by_intensity"]["half (0.4-0.6)"], p["by_intensity"]["all"]
+        c, m = t["coexpress"], t["mimic"]
+        typer.echo(f"{name} people, predictive MAE on {p['videos']} videos: model {p['mae']['model']['mean']:.5f}, "
+                   f"mimicry {p['mae']['mimicry']['mean']:.5f}, random search {p['mae']['random_search']['mean']:.5f}; "
+                   f"model closer in {every['model_better']:.0%} (sign test p {every.get('sign_test_p', 1):.1e}), "
+                   f"half-intensity {half['model_better']:.0%} of {half['videos']} "
+                   f"(p {half.get('sign_test_p', 1):.1e})")
+        typer.echo(f"{name} people, command activation: accuracy {a['accuracy']:.1%}, PPV {a['ppv']:.1%}; "
+                   f"false activations on calm faces {source['false_activations']['per_minute']:.2f} a minute")
+        typer.echo(f"{name} people, smiles ({c['events']}): there before the apex (own pose) coexpress "
+                   f"{c['before_apex']:.0%} / mimic {m['before_apex']:.0%}; within 20% of the person's apex commands "
+                   f"at the apex and at 80% before it: coexpress {c['both']:.0%} / mimic {m['both']:.0%}")
     failed = [name for name, ok in report["checks"].items() if not ok]
     typer.echo(f"checks: {len(report['checks']) - len(failed)}/{len(report['checks'])} hold"
                + (f" (not: {', '.join(failed)})" if failed else ""))

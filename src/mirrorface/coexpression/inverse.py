@@ -2,10 +2,15 @@
 
 Training draws every batch from the recombined half-face sets (`SelfModelData.recombine`).
 Evaluation follows the paper's Fig. 4A: the L1 distance between the commands a method proposes
-for a face and the commands that really made it, against three baselines: random commands
-(uniform over [0, 1]), a random face (the commands of a random training frame) and the nearest
-neighbour (the commands of the training frame whose landmarks are closest). Distances are the
-mean absolute difference per command (L1 / number of commands), on normalized commands.
+for a face and the commands that really made it, against the paper's three baselines: random
+commands (uniform over [0, 1]), a random face (the commands of a random training frame) and the
+nearest neighbour (the commands of the training frame whose landmarks are closest); and against
+three that are harder to beat (issue 17): the neutral commands (the robot's resting face, right
+wherever a command was left at rest), a linear least-squares map from landmarks to commands, and
+the mean of the 10 nearest neighbours. Distances are the mean absolute difference per command
+(L1 / number of commands), on normalized commands. `pose_density` splits a test set into dense
+poses (most commands moved from neutral) and sparse ones (a few moved), which favour different
+baselines.
 """
 
 from __future__ import annotations
@@ -37,7 +42,11 @@ DEFAULT_TRAIN = TrainConfig(steps=3000, batch_size=256, lr=1e-3, weight_decay=1e
 # people, not the held-out ones: 0.002 / 0.004 / 0.008 gave command-activation accuracy
 # 0.82 / 0.87 / 0.89 there, at a cost on the robot's own frames (L1 0.134 / 0.139 / 0.148).
 LANDMARK_NOISE = 0.004
-METHODS = ("inverse model", "nearest neighbour", "random face", "random commands")
+METHODS = ("inverse model", "linear least squares", "10 nearest neighbours", "nearest neighbour", "neutral commands",
+           "random face", "random commands")
+NEIGHBOURS = 10
+LINEAR_FIT_JOINS = 20_000  # training joins the least-squares map is fitted on
+MOVED = 0.05  # a command further than this from neutral (normalized units) is moved
 
 
 def train_inverse(data: SelfModelData, out: Path | None, config: TrainConfig = DEFAULT_TRAIN,
@@ -121,21 +130,41 @@ class FastInverse:
         return 1.0 / (1.0 + np.exp(-(h @ w3 + b3)))
 
 
-def nearest_neighbour(train: SelfModelData, landmarks: np.ndarray) -> np.ndarray:
-    """(N, 113, 2) -> (N, C): the upper commands of the upper-face frame whose upper half is
-    nearest, joined to the lower commands of the lower-face frame whose lower half is nearest.
+def nearest_neighbour(train: SelfModelData, landmarks: np.ndarray, k: int = 1) -> np.ndarray:
+    """(N, 113, 2) -> (N, C): the upper commands of the upper-face frames whose upper half is
+    nearest, joined to the lower commands of the lower-face frames whose lower half is nearest
+    (the mean over the k nearest of each).
 
     Where the halves move independently this is the nearest of all len(upper) x len(lower) joins,
     found at the cost of len(upper) + len(lower) distances.
     """
-    def closest(query: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    def closest(query: np.ndarray, pool: np.ndarray) -> np.ndarray:  # (N, k) indices
         q, p = query.reshape(len(query), -1), pool.reshape(len(pool), -1)
         distances = (q**2).sum(1)[:, None] - 2 * q @ p.T + (p**2).sum(1)[None]
-        return distances.argmin(1)
+        return distances.argmin(1)[:, None] if k == 1 else np.argpartition(distances, k - 1, 1)[:, :k]
 
     i = closest(landmarks[:, :N_UPPER], train.upper.landmarks[:, :N_UPPER])
     j = closest(landmarks[:, N_UPPER:], train.lower.landmarks[:, N_UPPER:])
-    return np.where(np.array(train.outputs.upper), train.upper.commands[i], train.lower.commands[j])
+    return np.where(np.array(train.outputs.upper), train.upper.commands[i].mean(1), train.lower.commands[j].mean(1))
+
+
+def fit_linear(train: SelfModelData, rng: np.random.Generator) -> Callable[[np.ndarray], np.ndarray]:
+    """A least-squares linear map (with a bias) from landmarks to commands, fitted on training joins,
+    its output clipped to the command range: landmarks (N, 113, 2) -> commands (N, C)."""
+    landmarks, commands = train.recombine(rng, LINEAR_FIT_JOINS)
+    x = (landmarks - train.rest).reshape(len(landmarks), -1).astype(np.float64)
+    weights, *_ = np.linalg.lstsq(np.hstack([x, np.ones((len(x), 1))]), commands, rcond=None)
+
+    def linear(faces: np.ndarray) -> np.ndarray:
+        flat = (faces - train.rest).reshape(len(faces), -1)
+        return np.clip(flat @ weights[:-1] + weights[-1], 0.0, 1.0)
+
+    return linear
+
+
+def pose_density(commands: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+    """(N, C) -> (N,) True for dense poses: more than half the commands moved from neutral."""
+    return (np.abs(commands - neutral) > MOVED).sum(-1) > commands.shape[-1] / 2
 
 
 def cross_product(data: SelfModelData) -> StillFrames:
@@ -154,15 +183,19 @@ def summary(errors: np.ndarray) -> dict:
             "ci95": [mean - half, mean + half], "median": float(np.median(errors)), "n": n}
 
 
-def evaluate_inverse(model: InverseModel, train: SelfModelData, test: StillFrames, seed: int = 0,
-                     ) -> dict[str, np.ndarray]:
-    """Per-sample L1 error (mean absolute command difference) of each method on one test set."""
+def evaluate_inverse(model: InverseModel, train: SelfModelData, test: StillFrames, neutral: np.ndarray,
+                     seed: int = 0) -> dict[str, np.ndarray]:
+    """Per-sample L1 error (mean absolute command difference) of each method on one test set;
+    `neutral` is the robot's neutral commands (C,)."""
     rng = np.random.default_rng(seed)
     n = len(test)
     _, random_face = train.recombine(rng, n)
     proposals = {
         "inverse model": commands_for(model, test.landmarks),
+        "linear least squares": fit_linear(train, rng)(test.landmarks),
+        f"{NEIGHBOURS} nearest neighbours": nearest_neighbour(train, test.landmarks, NEIGHBOURS),
         "nearest neighbour": nearest_neighbour(train, test.landmarks),
+        "neutral commands": np.broadcast_to(neutral, test.commands.shape),
         "random face": random_face,
         "random commands": rng.uniform(0.0, 1.0, size=test.commands.shape),
     }

@@ -6,10 +6,12 @@ Each tick (every 1 / rate_hz seconds):
        the person shows now (mimic) -> human -> robot normalisation (eqs. 1-2) -> inverse model
     -> Face.send (the safety layer) -> the face moves for one tick.
 In coexpress mode the robot holds its predicted face until the person's expression starts to
-relax, then follows the person back to rest. Everything that reaches the face goes through
-`Face.send`. A tick whose work takes longer than the deadline (the face spec's
-`safety.deadline_s` by default), or that has seen no face for that long, sends the neutral pose
-instead: a late command answers a face the person no longer shows.
+relax, then follows the person back to rest; should the person's face go further from rest than
+the prediction (`peak.activation_distance`), the robot shows the person's face instead: an
+under-predicted expression costs the delay of mimicry, not the rest of the expression.
+Everything that reaches the face goes through `Face.send`. A tick whose work takes longer than
+the deadline (the face spec's `safety.deadline_s` by default), or that has seen no face for that
+long, sends the neutral pose instead: a late command answers a face the person no longer shows.
 
 Ticks are paced by the runtime's scheduler: offline on the face's own clock (the simulator steps
 one period per tick, as fast as the work allows), live on the wall clock (the simulator is
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mirrorface.coexpression.normalize import RobotRange, to_robot
+from mirrorface.coexpression.peak import activation_distance
 from mirrorface.coexpression.selfmodel import CommandSet
 from mirrorface.coexpression.tracker import Activation, ExpressionTracker, TrackerConfig
 from mirrorface.errors import MirrorfaceError
@@ -89,6 +92,7 @@ class CoexpressionLoop:
         self.tracker = ExpressionTracker(self.config.tracker, self.config.rate_hz)
         self._clip: int | None = None
         self._target: np.ndarray | None = None  # the predicted face command, while an expression lasts
+        self._reach = 0.0  # the predicted face's activation distance from rest
         self._last_seen = 0.0
         self.scheduler: Scheduler | None = None  # `run` paces the ticks: on the face's clock, or live
 
@@ -112,10 +116,12 @@ class CoexpressionLoop:
         if self.config.mode == "mimic":
             return self.command_for(landmarks, rest), activation
         if activation is not None:
-            self._target = self.command_for(self.predict(activation.frames), activation.rest)
+            predicted = self.predict(activation.frames)
+            self._target = self.command_for(predicted, activation.rest)
+            self._reach = float(activation_distance(predicted, activation.rest))
         if self.tracker.state != "active":
             self._target = None
-        elif self.tracker.relaxing:
+        elif self.tracker.relaxing or float(activation_distance(landmarks, rest)) > self._reach:
             return self.command_for(landmarks, rest), activation
         return (neutral if self._target is None else self._target), activation
 

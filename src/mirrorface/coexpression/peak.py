@@ -1,11 +1,18 @@
 """Peak activation: where an expression starts to take off, and the training pairs around it.
 
 From the paper (Methods, Fig. 8): the resting face is the mean of a video's first 5 frames; the
-distance of every frame from it (Euclidean, over all 113 x 2 coordinates) is smoothed with a
-Savitzky-Golay filter; the frame farthest from rest is the target face, and the frame where the
-distance accelerates most (the filter's second derivative) is the peak activation. We look for
-the peak activation only up to the target: after it the face relaxes, and the end of a
-relaxation accelerates too.
+distance of every frame from it is smoothed with a Savitzky-Golay filter; the frame farthest
+from rest is the target face, and the frame where the distance accelerates most (the filter's
+second derivative) is the peak activation. We look for the peak activation only up to the
+target: after it the face relaxes, and the end of a relaxation accelerates too.
+
+The distance (`activation_distance`, issue 17) ignores what is not an expression: the eye
+contours are left out (a blink, up to a full closure, must not set off a mouth expression), and
+each frame's brows and mouth are first brought onto the resting face's by a 2-D similarity fit
+(Procrustes), so head rotation, translation and scale that `perception.subset` left over (a 6
+degree turn leaves some) do not count. The paper takes the Euclidean distance over all 113 x 2
+coordinates. Chosen on the training generator's people (`synthetic.calm_clips` and
+`synthetic.generate(12, 7, seed=500)`), not on the evaluation sources.
 
 Training pairs (Methods, "Predictive model training"): the input is 4 of the 9 frames around
 the peak activation (4 before, 4 after), in time order; the label is one of the target frame
@@ -22,6 +29,7 @@ from scipy.signal import savgol_filter
 
 from mirrorface.coexpression.synthetic import ExpressionVideo
 from mirrorface.errors import MirrorfaceError
+from mirrorface.perception.subset import LEFT_EYE, RIGHT_BROW, RIGHT_EYE
 
 REST_FRAMES = 5
 AROUND = 4  # frames either side of the peak activation that inputs are drawn from
@@ -29,6 +37,8 @@ INPUT_FRAMES = 4
 LABEL_FRAMES = 4  # the target and the 3 frames after it
 SMOOTH_S = 0.3  # Savitzky-Golay window in seconds (9 frames at 30 fps)
 POLYORDER = 3
+_EYES = range(2 * len(RIGHT_BROW), 2 * len(RIGHT_BROW) + len(RIGHT_EYE) + len(LEFT_EYE))  # subset rows 20-51
+EXPRESSIVE = np.array([i for i in range(113) if i not in _EYES])  # brows and mouth: what the distance reads
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +56,20 @@ def smoothing_window(fps: float) -> int:
     """Savitzky-Golay window in frames: odd, about SMOOTH_S seconds, enough for the polynomial."""
     frames = int(round(SMOOTH_S * fps)) | 1
     return max(frames, (POLYORDER + 2) | 1)
+
+
+def activation_distance(landmarks: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    """How far each face has moved from rest, rigid motion and the eyes left out: (..., 113, 2) -> (...).
+
+    The brows and mouth of each frame are fitted onto the resting face's by a 2-D similarity
+    (least squares, closed form in complex numbers), and the distance is the Euclidean norm of
+    what the fit leaves.
+    """
+    z = np.asarray(landmarks, np.float64)[..., EXPRESSIVE, :] @ np.array([1, 1j])  # (..., n) complex
+    w = np.asarray(rest, np.float64)[EXPRESSIVE] @ np.array([1, 1j])
+    zc, wc = z - z.mean(-1, keepdims=True), w - w.mean()
+    scale = (np.conj(zc) * wc).sum(-1, keepdims=True) / (np.abs(zc) ** 2).sum(-1, keepdims=True)  # rotation x scale
+    return np.sqrt((np.abs(wc - scale * zc) ** 2).sum(-1))
 
 
 def find_peak(landmarks: np.ndarray, fps: float) -> Peak:
@@ -66,7 +90,7 @@ def find_peak(landmarks: np.ndarray, fps: float) -> Peak:
     if not np.isfinite(landmarks).all():
         raise MirrorfaceError("landmarks hold NaN: fill frames without a face before looking for the peak")
     rest = landmarks[:REST_FRAMES].mean(0)
-    raw = np.linalg.norm((landmarks - rest).reshape(len(landmarks), -1), axis=1)
+    raw = activation_distance(landmarks, rest)
     distance = savgol_filter(raw, window, POLYORDER)
     acceleration = savgol_filter(raw, window, POLYORDER, deriv=2, delta=1.0 / fps)
     target = int(np.argmax(distance))

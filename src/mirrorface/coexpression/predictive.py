@@ -24,6 +24,7 @@ import torch
 from scipy import stats
 
 import mirrorface
+from mirrorface.coexpression import independent
 from mirrorface.coexpression.peak import find_peak, model_input, sample_pairs, windows
 from mirrorface.coexpression.synthetic import ExpressionVideo, generate, iter_generate
 from mirrorface.errors import MirrorfaceError
@@ -37,20 +38,28 @@ DEFAULT_CHECKPOINT = Path(mirrorface.__file__).parent / "checkpoints" / "predict
 
 @dataclass(frozen=True)
 class Population:
-    """A synthetic population: `generate(participants, videos, seed)`."""
+    """A population of generated people: `synthetic.generate(participants, videos, seed)`, or with
+    source "independent" `independent.generate(...)` (a different generator, for evaluation only)."""
 
     participants: int
     videos: int  # per participant
     seed: int
+    source: str = "synthetic"
 
     def videos_of(self) -> list[ExpressionVideo]:
+        if self.source == "independent":
+            return independent.generate(self.participants, self.videos, self.seed)
         return generate(self.participants, self.videos, self.seed)
 
     def iter_videos(self) -> Iterator[ExpressionVideo]:
+        if self.source == "independent":
+            return iter(self.videos_of())
         return iter_generate(self.participants, self.videos, self.seed)
 
 
 EVALUATION = Population(45, 22, seed=0)  # the held-out people; training seeds start at TRAIN_SEED
+INDEPENDENT = Population(45, 22, seed=0, source="independent")  # people of another generator, never trained on
+HALF_INTENSITY = (0.4, 0.6)  # expressions made to about half their full size
 TRAIN_SEED = 1000
 TRAIN_PARTICIPANTS, QUICK_PARTICIPANTS = 800, 8
 
@@ -145,6 +154,57 @@ def predict(model: PredictiveModel, frames: np.ndarray) -> np.ndarray:
     return prediction[0].numpy() if single else prediction.numpy()
 
 
+class FastPredictive:
+    """The trained predictive model as NumPy matrix products, for the loop's one prediction per tick.
+
+    One sample at a time, PyTorch spends most of its time in per-operator overhead and in its
+    intra-op thread pool: with torch's default two threads a caller got about 600 predictions a
+    second on the 2-core development VM (the paper: 650). NumPy does not touch torch's thread
+    setting, so this runs at the same speed whatever the caller set. The two last layers have no
+    activation between them and fold into one; the output scale folds into it too. Same outputs
+    as the module (float32 rounding).
+    """
+
+    def __init__(self, model: PredictiveModel):
+        config = model.config
+        self.shape = (config.n_frames, config.n_landmarks, 2)
+        self.skip = (config.skip_from, config.skip_to)
+        weights = [layer.weight.detach().double().numpy().T for layer in model.fc]  # (in, out)
+        biases = [layer.bias.detach().double().numpy() for layer in model.fc]
+        # The input's re-expression (first frame's offset from the mean face, later frames' offsets
+        # from the first, each scaled) is linear in the frames: fold it into the first layer, which
+        # then reads the frames' offsets from the mean face (small numbers, so float32 keeps them).
+        n = config.n_landmarks * 2
+        blocks = weights[0].reshape(config.n_frames, n, -1)  # (F, n, hidden): identity, then motion
+        identity_scale, motion_scale = model.identity_scale.double().numpy(), model.motion_scale.double().numpy()
+        first = np.concatenate([blocks[:1] / identity_scale[:, None] - (blocks[1:] / motion_scale[:, None]).sum(0),
+                                blocks[1:] / motion_scale[:, None]])
+        weights[0] = first.reshape(config.n_frames * n, -1)
+        scale = model.output_scale.double().numpy()
+        last_w = weights[-2] @ weights[-1] * scale  # FC7 then FC8, times the output scale
+        last_b = (biases[-2] @ weights[-1] + biases[-1]) * scale
+        self.layers = [(w.astype(np.float32), b.astype(np.float32))
+                       for w, b in [*zip(weights[:-2], biases[:-2], strict=True), (last_w, last_b)]]
+        self.mean_face = np.tile(model.mean_face.numpy(), config.n_frames).astype(np.float32)
+
+    def __call__(self, frames: np.ndarray) -> np.ndarray:
+        """Target landmarks from 4 frames: (4, 113, 2) -> (113, 2), or batched (B, 4, 113, 2) -> (B, 113, 2)."""
+        frames = np.asarray(frames, np.float32)
+        if frames.shape[-3:] != self.shape or frames.ndim not in (3, 4):
+            raise MirrorfaceError(f"the predictive model takes {self.shape} frames, got {frames.shape}")
+        x = frames.reshape(*frames.shape[:-3], -1)  # (..., F * n)
+        h = x - self.mean_face
+        skip = None
+        for i, (w, b) in enumerate(self.layers[:-1], start=1):
+            h = np.tanh(h @ w + b)
+            if i == self.skip[0]:
+                skip = h
+            elif i == self.skip[1]:
+                h = h + skip
+        w, b = self.layers[-1]
+        return frames[..., -1, :, :] + (h @ w + b).reshape(*frames.shape[:-3], *self.shape[1:])
+
+
 @dataclass(frozen=True, eq=False)
 class TargetPredictions:
     """The model's and the baselines' target faces for a set of videos, all (V, 113, 2) unless noted."""
@@ -212,16 +272,31 @@ def compare(result: TargetPredictions, pool: np.ndarray | None = None, seed: int
         tests[baseline] = {"t": float(welch.statistic), "p": float(welch.pvalue),
                            "paired_t": float(paired.statistic), "paired_p": float(paired.pvalue),
                            "model_better": float((errors["model"] < errors[baseline]).mean())}
-    expressions = sorted({v.expression for v in videos})
-    by_expression = {}
-    for expression in expressions:
-        mask = np.array([v.expression == expression for v in videos])
-        by_expression[expression] = {"videos": int(mask.sum()), **{k: float(e[mask].mean()) for k, e in errors.items()}}
+    groups = {e: np.array([v.expression == e for v in videos]) for e in sorted({v.expression for v in videos})}
+    by_expression = {e: _paired(errors, mask) for e, mask in groups.items()}
+    intensity = np.array([v.intensity for v in videos])
+    half = (intensity >= HALF_INTENSITY[0]) & (intensity <= HALF_INTENSITY[1])
+    by_intensity = {"half (0.4-0.6)": _paired(errors, half), "full (0.8-1)": _paired(errors, intensity >= 0.8),
+                    "all": _paired(errors, np.ones(len(videos), bool))}
     fps = np.array([v.fps for v in videos])
     lead = (result.target_frame - result.activation_frame) / fps  # time from the peak activation to the target
     return {"videos": len(videos), "participants": len({v.participant for v in videos}),
             "mae": {name: summary(e) for name, e in errors.items()}, "t_test": tests, "by_expression": by_expression,
+            "by_intensity": by_intensity,
             "activation_to_target_s": {"mean": float(lead.mean()), "sd": float(lead.std())}}
+
+
+def _paired(errors: dict[str, np.ndarray], mask: np.ndarray) -> dict:
+    """Mean errors of a subset of videos, the model's share of wins over mimicry, and paired tests of it
+    (paired t-test of the errors; sign test of the wins)."""
+    model, mimicry = errors["model"][mask], errors["mimicry"][mask]
+    n, wins = int(mask.sum()), int((model < mimicry).sum())
+    row = {"videos": n, **{k: float(e[mask].mean()) if n else float("nan") for k, e in errors.items()},
+           "model_better": wins / n if n else float("nan")}
+    if n > 1:
+        row["paired_p"] = float(stats.ttest_rel(model, mimicry).pvalue)
+        row["sign_test_p"] = float(stats.binomtest(wins, n).pvalue)
+    return row
 
 
 def evaluate_predictive(model: PredictiveModel, videos: Sequence[ExpressionVideo] | None = None, *,

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from mirrorface.coexpression.inverse import DEFAULT_CHECKPOINT, FastInverse, load_inverse, robot_range_of
 from mirrorface.coexpression.loop import CoexpressionLoop, LoopConfig
 from mirrorface.coexpression.normalize import DEFAULT_K, RobotRange
-from mirrorface.coexpression.predictive import load_predictive, predict
+from mirrorface.coexpression.predictive import FastPredictive, load_predictive
 from mirrorface.coexpression.selfmodel import CommandSet
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.spec import FaceSpec
@@ -28,9 +26,7 @@ class Parts:
     robot: RobotRange
     inverse_meta: dict  # how the inverse model was trained (its data's frames and seed)
     commands: FastInverse  # the inverse model as the loop runs it: landmarks (..., 113, 2) -> commands
-
-    def predict(self, frames: np.ndarray) -> np.ndarray:
-        return predict(self.predictive, frames)
+    predict: FastPredictive  # the predictive model as the loop runs it: (..., 4, 113, 2) -> (..., 113, 2)
 
 
 def load_parts(spec: FaceSpec, inverse: Path | None = None, predictive: Path | None = None) -> Parts:
@@ -43,8 +39,9 @@ def load_parts(spec: FaceSpec, inverse: Path | None = None, predictive: Path | N
     if len(outputs) != model.config.n_commands:
         raise MirrorfaceError(f"the inverse model outputs {model.config.n_commands} commands; face {spec.name!r} "
                               f"has {len(outputs)}")
-    return Parts(model, load_predictive(predictive), outputs, robot_range_of(model),
-                 read_meta(inverse or DEFAULT_CHECKPOINT), FastInverse(model))
+    predictive_model = load_predictive(predictive)
+    return Parts(model, predictive_model, outputs, robot_range_of(model), read_meta(inverse or DEFAULT_CHECKPOINT),
+                 FastInverse(model), FastPredictive(predictive_model))
 
 
 def loop_config(mode: str, rate: float = 25.0, k: float | None = None, realtime: bool = False) -> LoopConfig:

@@ -65,9 +65,16 @@ POSED = 1.5  # posed expressions (as in MMI) are larger than the everyday ones t
 # posed: each person shows each expression to its apex on instruction, so the six basic
 # expressions come close to full (what varies is the person's style, `Person.gains`, and each
 # unit's share); smiles stay of every intensity, from a polite lift of the corners to a grin.
-POSED_INTENSITY, SMILE_INTENSITY = (0.8, 1.0), (0.25, 1.0)
+# Issue 17 widened what the models learn from: every expression from subtle to full, so that the
+# predictive model reads the apex's size from the face instead of assuming it.
+POSED_INTENSITY, SMILE_INTENSITY = (0.3, 1.0), (0.25, 1.0)
 PRECURSOR_INTO_ONSET = 0.3  # precursors keep rising into the first part of the onset
-BLINKS_PER_S = 0.15
+BLINKS_PER_MIN = (15.0, 20.0)  # natural blink rates; a blink closes the lids 30-100% of the way
+BLINK_CLOSURE = (0.3, 1.0)
+HEAD_SD_DEGREES = (1.0, 2.0)  # a video's head drift, per axis (peaks near 6 degrees at the top of the range)
+ASYMMETRIC, ONE_SIDE = 0.25, (0.4, 0.7)  # share of videos made more on one side, and that side's gain
+TALKING, TALK_LEVEL = 0.2, 0.25  # share of videos whose mouth talks throughout, and how much (lips and jaw)
+TALK_UNITS = ("AU25", "AU26", "AU10", "AU17")
 _FILMED = list(SUBSET + RIGID)  # the landmarks a video needs: the 113 it keeps, then those that fix the pose
 
 
@@ -165,7 +172,7 @@ def _slow_noise(rng: np.random.Generator, shape: tuple[int, ...], sd: float, tau
     return out
 
 
-def _rotation(pitch: np.ndarray, yaw: np.ndarray, roll: np.ndarray) -> np.ndarray:
+def head_rotation(pitch: np.ndarray, yaw: np.ndarray, roll: np.ndarray) -> np.ndarray:
     """(T, 3, 3) head rotations from angles in degrees (pitch about x, yaw about y, roll about z)."""
     p, y, r = np.radians(pitch), np.radians(yaw), np.radians(roll)
     one, zero = np.ones_like(p), np.zeros_like(p)
@@ -210,27 +217,60 @@ def film(person: Person, expression: str, video_id: str, rng: np.random.Generato
     envelope = (1 - decay * np.clip((t - t_apex) / hold_s, 0, 1)) * (
         1 - (1 - residual) * _ramp((t - t_apex - hold_s) / offset_s))
     level = POSED * intensity * weights * person.gains[units] * rng.lognormal(0, 0.1, len(units))
-    activity = _slow_noise(rng, (len(t), len(NAMES)), 0.02, 0.5 * fps)  # a face at rest is never still
-    activity[:, units] += level * rise * envelope[:, None]
-    activity[:, NAMES.index("AU43")] = _blinks(t, rng)
-
-    basis = person.basis[:, _FILMED].reshape(len(NAMES), -1)
-    moving = person.face[_FILMED] + (activity @ basis).reshape(len(t), len(_FILMED), 3)
+    expressed = np.zeros((len(t), len(NAMES)), np.float32)
+    expressed[:, units] = level * rise * envelope[:, None]
+    weak_side = None
+    if rng.random() < ASYMMETRIC:  # one side of the face makes less of the expression
+        weak_side = float(rng.choice([-1.0, 1.0])), float(rng.uniform(*ONE_SIDE))
+    moving = _move(person, _background(t, rng, fps), expressed, weak_side)
     camera = _to_camera(moving, person, expression, intensity * envelope * rise.mean(1), rng, fps)
     landmarks = align(camera[:, :len(SUBSET)], camera[:, len(SUBSET):], aspect=person.aspect)[..., :2]
     return ExpressionVideo(person.participant, video_id, expression, fps, np.ascontiguousarray(landmarks),
                            int(round(t_apex * fps)), int(round(t_on * fps)), intensity)
 
 
+def _background(t: np.ndarray, rng: np.random.Generator, fps: float, talking: float = TALKING) -> np.ndarray:
+    """(T, units) what a face does besides its expression: drifts, blinks, and (a share `talking`) talks."""
+    activity = _slow_noise(rng, (len(t), len(NAMES)), 0.02, 0.5 * fps)  # a face at rest is never still
+    activity[:, NAMES.index("AU43")] = _blinks(t, rng)
+    if rng.random() < talking:
+        talk = [NAMES.index(u) for u in TALK_UNITS]
+        activity[:, talk] += np.abs(_slow_noise(rng, (len(t), len(talk)), TALK_LEVEL, 0.12 * fps))
+    return activity
+
+
+def _move(person: Person, background: np.ndarray, expressed: np.ndarray,
+          weak_side: tuple[float, float] | None = None) -> np.ndarray:
+    """(T, units) activities -> (T, filmed landmarks, 3); weak_side (side, gain) scales one side's expression."""
+    basis = person.basis[:, _FILMED].reshape(len(NAMES), -1)
+    moved = (background + expressed) @ basis
+    if weak_side is not None:
+        side, gain = weak_side
+        on_side = (np.sign(person.face[_FILMED, 0] - person.face[1, 0]) == side).repeat(3)
+        moved -= (1 - gain) * (expressed @ basis) * on_side
+    return person.face[_FILMED] + moved.reshape(len(background), len(_FILMED), 3)
+
+
+def film_calm(person: Person, seconds: float, rng: np.random.Generator, fps: float = 30.0) -> ExpressionVideo:
+    """`person` at rest for `seconds`: drifts, blinks, head motion and jitter (false-activation tests)."""
+    t = np.arange(int(seconds * fps)) / fps
+    moving = _move(person, _background(t, rng, fps, talking=0.0), np.zeros((len(t), len(NAMES)), np.float32))
+    camera = _to_camera(moving, person, "smile", np.zeros(len(t)), rng, fps)
+    landmarks = align(camera[:, :len(SUBSET)], camera[:, len(SUBSET):], aspect=person.aspect)[..., :2]
+    return ExpressionVideo(person.participant, f"{person.participant}-calm", "calm", fps,
+                           np.ascontiguousarray(landmarks), len(t) - 1, len(t) - 1, 0.0)
+
+
 def _blinks(t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Eye closure over time: blinks at random, which MediaPipe tracks only part of the way."""
+    """Eye closure over time: blinks at natural rates, closing the lids part or all of the way."""
     closure = np.zeros_like(t)
-    start = rng.exponential(1 / BLINKS_PER_S)
+    per_s = rng.uniform(*BLINKS_PER_MIN) / 60
+    start = rng.exponential(1 / per_s)
     while start < t[-1]:
         close_s, open_s = rng.uniform(0.07, 0.12), rng.uniform(0.12, 0.2)
         shape = _ramp((t - start) / close_s) * (1 - _ramp((t - start - close_s) / open_s))
-        closure = np.maximum(closure, rng.uniform(0.3, 0.6) * shape)
-        start += close_s + open_s + rng.exponential(1 / BLINKS_PER_S)
+        closure = np.maximum(closure, rng.uniform(*BLINK_CLOSURE) * shape)
+        start += close_s + open_s + rng.exponential(1 / per_s)
     return closure
 
 
@@ -240,11 +280,12 @@ def _to_camera(face: np.ndarray, person: Person, expression: str, expressed: np.
     n = len(face)
     pitch, yaw, roll, closer = HEAD[expression]
     sign = rng.choice([-1.0, 1.0], 2)
-    drift = _slow_noise(rng, (n, 4), 1.0, 1.5 * fps) * [2.0, 2.0, 2.0, 0.02]  # degrees x3, relative size
+    degrees = rng.uniform(*HEAD_SD_DEGREES)
+    drift = _slow_noise(rng, (n, 4), 1.0, 1.5 * fps) * [degrees, degrees, degrees, 0.02]  # degrees x3, relative size
     angles = drift[:, :3] + expressed[:, None] * [pitch, sign[0] * yaw, sign[1] * roll]
     scale = person.size * (1 + drift[:, 3] + closer * expressed)
     centre = np.array([person.face[1, 0], person.face[:, 1].mean(), 0.3])  # about the middle of the head
-    turned = (face - centre) @ np.swapaxes(_rotation(*angles.T), 1, 2)
+    turned = (face - centre) @ np.swapaxes(head_rotation(*angles.T), 1, 2)
     place = np.array([person.aspect * 0.5, 0.5, 0.0]) + _slow_noise(rng, (n, 3), 0.015, 2 * fps) * [1, 1, 0]
     camera = scale[:, None, None] * turned + place[:, None, :]  # x, y, z in frame heights
     bias = np.zeros(face.shape[1:])  # how MediaPipe misreads this video's face, the same in every frame
@@ -273,6 +314,12 @@ def generate(n_participants: int, videos_per_participant: int, seed: int, fps: f
         Videos in participant order.
     """
     return list(iter_generate(n_participants, videos_per_participant, seed, fps, precursors=precursors))
+
+
+def calm_clips(n_participants: int, seconds: float, seed: int, fps: float = 30.0) -> list[ExpressionVideo]:
+    """People of the population drawn with `seed`, at rest for `seconds` each (`film_calm`)."""
+    return [film_calm(make_person(seed, i), seconds, np.random.default_rng([seed, i, 1 << 21]), fps)
+            for i in range(n_participants)]
 
 
 def iter_generate(n_participants: int, videos_per_participant: int, seed: int, fps: float = 30.0, *,

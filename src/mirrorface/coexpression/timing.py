@@ -9,6 +9,13 @@ expression, so that 0 is the start and 1 the expression (jitter across it does n
   clip, before anything happened, towards its mean position over the half second after the apex.
 An event's time is when progress first reaches 80%. A robot whose expression moves it less than
 `MIN_DISPLACEMENT` (L1 over the normalized expression commands) made none: its time is NaN.
+
+Measured against its own held pose, a robot that makes a fifth of the right expression early is
+"on time". So the robot is also measured against the face the person actually made (issue 17):
+the apex commands are the inverse model's commands for the person's apex face (brought onto the
+robot), and at the person's apex the robot should be within `APEX_TOLERANCE` of them (L1 error
+over L1 size of the expression, both from where the robot started) and have reached 80% of the
+way towards them (projected, as above) before the apex.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ FRACTION = 0.8
 BASELINE_S = (0.2, 0.4)  # clip time over which the robot's starting pose is averaged (the person still rests)
 HOLD_S = 0.5  # the robot's expression: its mean pose over this long after the apex
 MIN_DISPLACEMENT = 0.1
+APEX_TOLERANCE = 0.2
 
 
 def progress(values: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -51,9 +59,30 @@ def clip_progress(ticks: list[Tick], source: SyntheticSource, outputs: CommandSe
     return np.arange(len(human)) / video.fps, human, times, progress(pose, start, pose[held].mean(0))
 
 
-def event_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float) -> list[dict]:
+def against_person(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float, clip: int,
+                   apex_commands: np.ndarray) -> dict:
+    """The robot against the person's apex commands (C,): its error at the apex relative to the expression's
+    size, and when it first got 80% of the way there (s from the clip's start; NaN if never)."""
+    video = source.videos[clip]
+    apex = video.apex_frame / video.fps
+    mine = [t for t in ticks if t.clip == clip]
+    times = np.array([t.time for t in mine]) - source.starts[clip] + period
+    pose = outputs.from_face(np.array([t.positions for t in mine]))
+    start = pose[(times >= BASELINE_S[0]) & (times <= BASELINE_S[1])].mean(0)
+    size = float(np.abs(apex_commands - start).sum())
+    if size < MIN_DISPLACEMENT:  # the person's expression barely moves the robot: nothing to be on time for
+        return {"apex_size": size, "apex_error": float("nan"), "robot_80_person_s": float("nan")}
+    at_apex = pose[np.argmin(np.abs(times - apex))]
+    after = times > BASELINE_S[1]
+    toward = progress(pose, start, apex_commands)
+    return {"apex_size": size, "apex_error": float(np.abs(at_apex - apex_commands).sum()) / size,
+            "robot_80_person_s": _first(times[after], toward[after] >= FRACTION)}
+
+
+def event_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float,
+                  apex_commands: np.ndarray | None = None) -> list[dict]:
     """One row per video the loop saw to its end: apex, the person's and the robot's 80% times and the detection
-    (s from the video's start)."""
+    (s from the video's start); with `apex_commands` (V, C), also `against_person`."""
     rows = []
     for clip, video in enumerate(source.videos):
         if not ticks or ticks[-1].time < source.starts[clip + 1] - 2 * period:
@@ -65,6 +94,8 @@ def event_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSe
                      "apex_s": video.apex_frame / video.fps, "human_80_s": _first(frames, human >= FRACTION),
                      "robot_80_s": float("nan") if robot is None else _first(times[after], robot[after] >= FRACTION),
                      "detected_s": detected[0] - source.starts[clip] if detected else float("nan")})
+        if apex_commands is not None:
+            rows[-1].update(against_person(ticks, source, outputs, period, clip, apex_commands[clip]))
     return rows
 
 
@@ -73,7 +104,17 @@ def summarize(rows: list[dict]) -> dict:
     robot, apex, human = (np.array([r[k] for r in rows], float) for k in ("robot_80_s", "apex_s", "human_80_s"))
     reached = np.isfinite(robot)
     some = reached.any()
-    return {
+    person = {}
+    if rows and "apex_error" in rows[0]:
+        error, there = (np.array([r[k] for r in rows], float) for k in ("apex_error", "robot_80_person_s"))
+        scored = np.isfinite(error)  # expressions that move the robot at all
+        close, early = scored & (error <= APEX_TOLERANCE), np.isfinite(there) & (there < apex)
+        person = {"person_scored": int(scored.sum()),
+                  "within_20_at_apex": float(close[scored].mean()) if scored.any() else float("nan"),
+                  "at_80_before_apex": float(early[scored].mean()) if scored.any() else float("nan"),
+                  "both": float((close & early)[scored].mean()) if scored.any() else float("nan"),
+                  "median_apex_error": float(np.median(error[scored])) if scored.any() else float("nan")}
+    return {**person,
         "events": len(rows),
         "reached": int(reached.sum()),
         "before_apex": float(np.mean(reached & (robot < apex))) if rows else float("nan"),

@@ -4,7 +4,8 @@ The offline detector (`peak.find_peak`) sees a whole video: the peak activation 
 where the (smoothed) distance from the resting face accelerates most. A live loop sees one frame
 at a time and cannot wait for the largest acceleration to be known, so the tracker keeps
 - the resting face, the mean of the first 5 frames after a (re)start;
-- the distance of each frame from it (Euclidean, over all 113 x 2 coordinates, as offline);
+- the distance of each frame from it (`peak.activation_distance`, as offline: eyes left out,
+  rigid motion removed);
 - a Savitzky-Golay fit of the distance over the last `window` frames (about 0.3 s, as offline),
   read at its newest frame (an end-point fit: a centred one would answer half a window late);
 and declares the peak activation when the smoothed distance first leaves the resting noise
@@ -22,12 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import savgol_coeffs
 
-from mirrorface.coexpression.peak import INPUT_FRAMES, POLYORDER, REST_FRAMES, smoothing_window
+from mirrorface.coexpression.peak import INPUT_FRAMES, POLYORDER, REST_FRAMES, activation_distance, smoothing_window
 
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    onset: float = 0.03  # smoothed distance from rest (canonical units, all 226 coordinates): twice the resting jitter
+    onset: float = 0.03  # smoothed `activation_distance` from rest (canonical units): twice the resting jitter
     release: float = 0.75  # the expression is over below this fraction of `onset`
 
 
@@ -38,11 +39,6 @@ class Activation:
     time: float  # s
     rest: np.ndarray  # (113, 2)
     frames: np.ndarray  # (4, 113, 2), oldest first, the last at `time`
-
-
-def distance(landmarks: np.ndarray, rest: np.ndarray) -> np.ndarray:
-    """Euclidean distance from rest over all coordinates, as `peak.find_peak`: (..., 113, 2) -> (...)."""
-    return np.sqrt(np.sum((landmarks - rest) ** 2, axis=(-2, -1)))
 
 
 class ExpressionTracker:
@@ -75,7 +71,7 @@ class ExpressionTracker:
                 self.rest, self.state = np.mean(self._rest_frames, axis=0), "armed"
             return None
         self._frames.append(landmarks)
-        self._distances.append(float(distance(landmarks, self.rest)))
+        self._distances.append(float(activation_distance(landmarks, self.rest)))
         if len(self._distances) < self.window:
             return None
         self.distance = float(self._smooth @ np.array(self._distances))
