@@ -60,7 +60,17 @@ LABIODENTAL_OVERLAP_MM = 0.5
 # leave; requiring every frame would score servo lag, not articulation.
 HIT_FRACTION = 0.5
 
-KINDS = ("bilabial", "labiodental", "open_vowel")
+KINDS = ("bilabial", "labiodental", "open_vowel", "vowel")
+VOWEL_VISEMES = (Viseme.OPEN_VOWEL, Viseme.SPREAD_VOWEL, Viseme.ROUND_VOWEL)
+
+# The chance control beside every hit rate: the same motion 500 ms late. Speech alternates open
+# and closed every 200-300 ms, so a track that closes often "hits" closures at random; a real
+# hit rate must stand well above its shifted one.
+CONTROL_SHIFT_MS = 500
+
+# A closure's onset is looked for from this long before its interval to its end: lips that shut
+# more than 250 ms early belong to another event (a syllable earlier), not to this closure.
+ONSET_SEARCH_MS = 250
 
 
 # -- geometry ------------------------------------------------------------------------------------
@@ -97,6 +107,12 @@ def target_gap_mm(values: np.ndarray) -> np.ndarray:
     return np.array([_centre_gap(mouth_from_articulation(v)) for v in np.atleast_2d(values)])
 
 
+def _lip_on_teeth(mouth: MouthShape) -> bool:
+    lower_edge = float(np.mean(mouth.lower_inner[CENTRE, 1]))  # y grows downwards
+    over_teeth = lower_edge <= UPPER_TEETH_EDGE - LABIODENTAL_OVERLAP_MM
+    return over_teeth and _centre_gap(mouth) >= CLOSURE_THRESHOLD_MM
+
+
 def labiodental_contact(face: Painter, positions: np.ndarray) -> np.ndarray:
     """Whether the lower lip rests against the upper teeth (f, v), frame by frame.
 
@@ -110,13 +126,12 @@ def labiodental_contact(face: Painter, positions: np.ndarray) -> np.ndarray:
     Returns:
         (F,) bool.
     """
-    out = []
-    for p in np.atleast_2d(positions):
-        mouth = face.mouth_of(p)
-        lower_edge = float(np.mean(mouth.lower_inner[CENTRE, 1]))  # y grows downwards
-        over_teeth = lower_edge <= UPPER_TEETH_EDGE - LABIODENTAL_OVERLAP_MM
-        out.append(over_teeth and _centre_gap(mouth) >= CLOSURE_THRESHOLD_MM)
-    return np.array(out, dtype=bool)
+    return np.array([_lip_on_teeth(face.mouth_of(p)) for p in np.atleast_2d(positions)], dtype=bool)
+
+
+def target_labiodental_contact(values: np.ndarray) -> np.ndarray:
+    """`labiodental_contact` of the target mouth drawn from (F, 9) articulator values."""
+    return np.array([_lip_on_teeth(mouth_from_articulation(v)) for v in np.atleast_2d(values)], dtype=bool)
 
 
 # -- where the events are ------------------------------------------------------------------------
@@ -148,7 +163,9 @@ def intervals(source: Track | Timeline[str], kind: str, lang: str | None = None)
       labiodental  f, v (and the labiodental nasal): phonemes whose viseme is LABIODENTAL;
       open_vowel   vowels of the OPEN_VOWEL viseme (open, open-mid, schwa: every one asks for a
                    target gap of 8 mm or more), minus any part that overlaps a bilabial closure
-                   (the lips may be shutting for the next /p/ there, correctly).
+                   (the lips may be shutting for the next /p/ there, correctly);
+      vowel        every vowel (open, spread and round visemes), minus bilabial closures, as
+                   open_vowel: the lips must be apart in all of them.
 
     Args:
         source: the phoneme timeline (`Speech.phonemes`, eSpeak mnemonics) or an articulation
@@ -166,12 +183,13 @@ def intervals(source: Track | Timeline[str], kind: str, lang: str | None = None)
     closures = source.closures if isinstance(source, Track) else closure_intervals(source, lang)
     if kind == "bilabial":
         return [(c.start, c.end) for c in closures]
-    viseme = Viseme.LABIODENTAL if kind == "labiodental" else Viseme.OPEN_VOWEL
+    visemes = {"labiodental": (Viseme.LABIODENTAL,), "open_vowel": (Viseme.OPEN_VOWEL,),
+               "vowel": VOWEL_VISEMES}[kind]
     if isinstance(source, Track):
-        spans = _runs(np.array([v == viseme for v in source.visemes]), source.fps)
+        spans = _runs(np.array([v in visemes for v in source.visemes]), source.fps)
     else:
-        spans = [(p.start, p.end) for p in source if articulation_of(p.value, lang).viseme == viseme]
-    return _minus(spans, closures) if kind == "open_vowel" else spans
+        spans = [(p.start, p.end) for p in source if articulation_of(p.value, lang).viseme in visemes]
+    return spans if kind == "labiodental" else _minus(spans, closures)
 
 
 # -- rates over intervals ------------------------------------------------------------------------
@@ -230,6 +248,49 @@ def false_closure_rate(gap_mm: np.ndarray, fps: float, open_vowel_spans: Sequenc
     """
     closed, n = _count(np.asarray(gap_mm) < threshold_mm, fps, open_vowel_spans)
     return {"closed": closed, "n": n, "rate": _rate(closed, n)}
+
+
+def closed_time_fraction(gap_mm: np.ndarray, rate: float, spans: Sequence[tuple[int, int]],
+                         threshold_mm: float = CLOSURE_THRESHOLD_MM) -> dict:
+    """The share of the time inside `spans` during which the lips are shut: dict(closed_ms, ms, rate).
+
+    Unlike `false_closure_rate` (which counts vowels shut for half their length) this weighs
+    every sample: lips that shut through the first third of every vowel score a third, not zero.
+    """
+    closed = np.asarray(gap_mm) < threshold_mm
+    frames = np.concatenate([_frames_of(a, b, rate, len(closed)) for a, b in spans] or [np.zeros(0, int)])
+    n = len(frames)
+    return {"closed_ms": float(closed[frames].sum() * 1000 / rate), "ms": float(n * 1000 / rate),
+            "rate": float(closed[frames].mean()) if n else None}
+
+
+def delayed(signal: np.ndarray, rate: float, ms: float = CONTROL_SHIFT_MS) -> np.ndarray:
+    """The signal `ms` later, its first value held at the start (the chance control's track)."""
+    signal = np.asarray(signal)
+    k = min(int(round(ms * rate / 1000)), len(signal))
+    return np.concatenate([np.repeat(signal[:1], k, axis=0), signal[: len(signal) - k]])
+
+
+def closure_onsets_ms(gap_mm: np.ndarray, rate: float, spans: Sequence[tuple[int, int]],
+                      threshold_mm: float = CLOSURE_THRESHOLD_MM,
+                      search_ms: float = ONSET_SEARCH_MS) -> list[float | None]:
+    """When the lips shut for each bilabial closure, relative to its start (ms; negative: early).
+
+    The onset is the start of the first closed run that overlaps [start - search_ms, end): a run
+    already under way at the window's start reads as search_ms early (or more, were the window
+    wider), the honest verdict on lips that shut during the preceding vowel. None: no closure.
+    """
+    closed = np.asarray(gap_mm) < threshold_mm
+    out: list[float | None] = []
+    for start, end in spans:
+        first = max(int(np.floor((start - search_ms) * rate / 1000)), 0)
+        stop = min(max(int(np.ceil(end * rate / 1000)), first + 1), len(closed))
+        where = np.flatnonzero(closed[first:stop])
+        if len(where) == 0:
+            out.append(None)
+            continue
+        out.append((first + int(where[0])) * 1000 / rate - start)
+    return out
 
 
 # -- timing and smoothness -----------------------------------------------------------------------
