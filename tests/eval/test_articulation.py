@@ -185,9 +185,12 @@ def test_closure_onsets_are_signed_and_catch_lips_shut_during_the_vowel_before()
     gap = np.full(200, 10.0)
     gap[27:36] = 0.0  # 30 ms early for [300, 360)
     gap[104:112] = 0.0  # 40 ms late for [1000, 1100)
-    gap[120:160] = 0.0  # shut since 1200, through the vowel before [1600, 1650): 250 ms early at most
-    onsets = closure_onsets_ms(gap, FPS, [(300, 360), (1000, 1100), (1600, 1650), (1900, 1950)])
-    assert onsets == [pytest.approx(-30), pytest.approx(40), pytest.approx(-250), None]  # last: never shut
+    gap[120:163] = 0.0  # shut since 1200, through the vowel before [1600, 1650): 250 ms early at most
+    gap[166:175] = 0.0  # a closure at [1700, 1750), 40 ms early; the run before it belongs to another
+    gap[178:187] = 0.0  # /m p/: [1800, 1850) and [1850, 1870) are one closure, shut 20 ms early
+    spans = [(300, 360), (1000, 1100), (1600, 1650), (1700, 1750), (1800, 1850), (1850, 1870), (1950, 1990)]
+    onsets = closure_onsets_ms(gap, FPS, spans)
+    assert onsets == [-30, 40, -250, -40, -20, None]  # the last: never shut
 
 
 def test_target_labiodental_contact_reads_the_drawn_mouth():

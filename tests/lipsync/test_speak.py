@@ -95,3 +95,12 @@ def test_frame_k_is_captured_before_command_k_takes_effect(sim_face, lips10):
     run = execute(sim_face, commands, 30.0)
     assert abs(run.positions[1, 4] - lips10.neutral[4]) < 1e-6  # at 1/30 s command 1 was not yet sent
     assert run.positions[2, 4] > lips10.neutral[4] + 0.05  # one period later it shows
+
+
+def test_a_fractional_lead_interpolates_the_target_latents():
+    from mirrorface.lipsync.speak import latents_at
+
+    latents = np.arange(5, dtype=np.float64)[:, None] * np.array([[1.0, 10.0]])
+    assert latents_at(latents, 1.5, 2).tolist() == [[1.5, 15.0], [2.5, 25.0]]
+    assert latents_at(latents, 2.0, 2).tolist() == [[2.0, 20.0], [3.0, 30.0]]
+    assert latents_at(latents, 3.5, 2).tolist() == [[3.5, 35.0], [4.0, 40.0]]  # past the end: the last

@@ -170,6 +170,9 @@ def articulation(
     sentences: int = typer.Option(26, help="How many of the held-out test sentences to speak."),
     paths: str = typer.Option("all", help="Comma-separated paths to measure: text/planned, text/commanded, "
                               "text/executed, phones/planned, learned/planned (all: every one)."),
+    other_voices: str = typer.Option("installed", help="Voices of other synthesizers for the audio-only paths: "
+                                     "comma-separated flite:awb, flite:rms, flite:slt, festival:slt_hts; "
+                                     "installed: those installed here; none."),
     quick: bool = typer.Option(False, help="Two sentences in one voice (smoke tests)."),
     seed: int = typer.Option(0, help="Seeds the simulated face."),
     out: Path | None = typer.Option(None, help="Also write the figures as JSON here."),
@@ -178,6 +181,7 @@ def articulation(
     sentences and voices no model was trained on, the motion the face executed measured at 150 Hz."""
     from mirrorface.eval.unseen_speech import PATHS, SENTENCES, VOICES, evaluate_unseen
     from mirrorface.lipsync.speak import LipSyncModels
+    from mirrorface.speech import synthesizers
 
     chosen = PATHS if paths == "all" else tuple(p.strip() for p in paths.split(",") if p.strip())
     unknown = [p for p in chosen if p not in PATHS]
@@ -187,16 +191,25 @@ def articulation(
         raise MirrorfaceError(f"--sentences must be within 1..{len(SENTENCES)}")
     spec = load_spec(face)
     lipsync_models = LipSyncModels.load(spec, models)
+    if other_voices in ("installed", "none"):
+        others = tuple(v for v in synthesizers.VOICES if other_voices == "installed" and synthesizers.available(v))
+    else:
+        others = tuple(v.strip() for v in other_voices.split(",") if v.strip())
+        if bad := [v for v in others if v not in synthesizers.VOICES]:
+            raise MirrorfaceError(f"unknown voice {', '.join(bad)}; choose from {', '.join(synthesizers.VOICES)}")
     texts, voices = (SENTENCES[:2], VOICES[:1]) if quick else (SENTENCES[:sentences], VOICES)
     with Progress(transient=True) as bar:
-        task = bar.add_task("speaking, performing, measuring", total=len(texts) * len(voices))
-        report = evaluate_unseen(spec, lipsync_models, texts, voices, chosen, seed,
+        task = bar.add_task("speaking, performing, measuring", total=len(texts) * (len(voices) + len(others)))
+        report = evaluate_unseen(spec, lipsync_models, texts, voices, chosen, others, seed,
                                  progress=lambda k, n: bar.update(task, completed=k))
     typer.echo(f"{report['sentences']} held-out sentences x {len(voices)} held-out voices "
                f"({', '.join(report['voices'])}); lips shut below {report['closure_threshold_mm']} mm; "
                f"positions at {report['probe_rate_hz']:.0f} Hz; in brackets the same track "
                f"{report['control_shift_ms']} ms late (chance)")
     typer.echo("\n".join(_articulation_rows(report["paths"])))
+    if report["other_synthesizers"]:
+        typer.echo(f"audio only, voices of other synthesizers ({', '.join(others)}), against their own segments:")
+        typer.echo("\n".join(_articulation_rows(report["other_synthesizers"])[1:]))
     for voice, rows in report["per_voice"].items():
         typer.echo(f"voice {voice}:")
         typer.echo("\n".join(_articulation_rows(rows)[1:]))

@@ -9,7 +9,7 @@ Conventions: one fps throughout; frame k stands at k * 1000 / fps ms on the audi
 `mirrorface.timeline`); intervals are (start_ms, end_ms) with the end exclusive.
 
 Thresholds (each argued where it is defined):
-- lips closed: centre gap below CLOSURE_THRESHOLD_MM = 1.0 mm;
+- lips closed: centre gap below CLOSURE_THRESHOLD_MM = CLOSED_GAP_MM mm;
 - lip-teeth contact: lower lip at least LABIODENTAL_OVERLAP_MM = 0.5 mm over the upper incisal
   edge with the lips parted;
 - an interval counts when its criterion holds for at least HIT_FRACTION = half of its frames.
@@ -26,14 +26,9 @@ from mirrorface.articulation.coarticulation import Track
 from mirrorface.articulation.phonemes import Viseme, articulation_of
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.sim.painter import Painter
-from mirrorface.face.sim.skin import N_LIP, UPPER_TEETH_EDGE, MouthShape
+from mirrorface.face.sim.skin import CENTRE, CLOSED_GAP_MM, UPPER_TEETH_EDGE, MouthShape
 from mirrorface.targets.mouth import mouth_from_articulation
 from mirrorface.timeline import Timeline
-
-# The "centre region" of the mouth: lip points within 30% of the half-width of the midline (the
-# middle 5 of the 15 contour points). Narrow enough to ignore the corners, which stay near-closed
-# in every vowel; wide enough that a one-point pinch or cupid's-bow notch does not decide alone.
-CENTRE = np.abs(np.linspace(-1.0, 1.0, N_LIP)) <= 0.3
 
 # Lips count as closed below a 1.0 mm centre gap. Why 1 mm:
 # - it is about 4% of the ~26 mm gap of a wide-open "ah" (targets.mouth.MAX_GAP_MM): well clear
@@ -44,7 +39,7 @@ CENTRE = np.abs(np.linspace(-1.0, 1.0, N_LIP)) <= 0.3
 #   0.5 * ln 2 = 0.35 mm at zero pressure, less when pressed), which sits safely below it;
 # - at the lips the 256 x 256 camera resolves ~0.99 px per mm: a gap under 1 mm is under one
 #   pixel, i.e. what the camera (and an observer at that distance) cannot see as open.
-CLOSURE_THRESHOLD_MM = 1.0
+CLOSURE_THRESHOLD_MM = CLOSED_GAP_MM
 
 # Lip-teeth contact (f, v): the lower lip's inner edge at least 0.5 mm above (over) the upper
 # incisal edge (skin.UPPER_TEETH_EDGE) while the lips are parted (centre gap >= the closure
@@ -71,14 +66,10 @@ CONTROL_SHIFT_MS = 500
 # A closure's onset is looked for from this long before its interval to its end: lips that shut
 # more than 250 ms early belong to another event (a syllable earlier), not to this closure.
 ONSET_SEARCH_MS = 250
+MERGE_MS = 50
 
 
 # -- geometry ------------------------------------------------------------------------------------
-
-def _centre_gap(mouth: MouthShape) -> float:
-    """Mean vertical distance (mm) between the inner lip contours over the centre region."""
-    return float(np.mean(mouth.lower_inner[CENTRE, 1] - mouth.upper_inner[CENTRE, 1]))
-
 
 def lip_gap_mm(face: Painter, positions: np.ndarray) -> np.ndarray:
     """Opening between the inner lips at the mouth's centre (mm; ~0 when the lips touch).
@@ -93,7 +84,7 @@ def lip_gap_mm(face: Painter, positions: np.ndarray) -> np.ndarray:
     Returns:
         (F,) float gap in mm.
     """
-    return np.array([_centre_gap(face.mouth_of(p)) for p in np.atleast_2d(positions)])
+    return np.array([face.mouth_of(p).centre_gap_mm() for p in np.atleast_2d(positions)])
 
 
 def target_gap_mm(values: np.ndarray) -> np.ndarray:
@@ -104,13 +95,13 @@ def target_gap_mm(values: np.ndarray) -> np.ndarray:
     Returns:
         (F,) float gap in mm (0 inside bilabial closures).
     """
-    return np.array([_centre_gap(mouth_from_articulation(v)) for v in np.atleast_2d(values)])
+    return np.array([mouth_from_articulation(v).centre_gap_mm() for v in np.atleast_2d(values)])
 
 
 def _lip_on_teeth(mouth: MouthShape) -> bool:
     lower_edge = float(np.mean(mouth.lower_inner[CENTRE, 1]))  # y grows downwards
     over_teeth = lower_edge <= UPPER_TEETH_EDGE - LABIODENTAL_OVERLAP_MM
-    return over_teeth and _centre_gap(mouth) >= CLOSURE_THRESHOLD_MM
+    return over_teeth and mouth.centre_gap_mm() >= CLOSURE_THRESHOLD_MM
 
 
 def labiodental_contact(face: Painter, positions: np.ndarray) -> np.ndarray:
@@ -276,20 +267,28 @@ def closure_onsets_ms(gap_mm: np.ndarray, rate: float, spans: Sequence[tuple[int
                       search_ms: float = ONSET_SEARCH_MS) -> list[float | None]:
     """When the lips shut for each bilabial closure, relative to its start (ms; negative: early).
 
-    The onset is the start of the first closed run that overlaps [start - search_ms, end): a run
-    already under way at the window's start reads as search_ms early (or more, were the window
-    wider), the honest verdict on lips that shut during the preceding vowel. None: no closure.
+    Closures less than MERGE_MS apart are one closure (lips cannot part and shut again that
+    fast: the /m p/ of "pumpkin"), so one onset is given per merged closure. Its closed run is
+    the one that overlaps it most; lips shut since more than search_ms before read as search_ms
+    early, the honest verdict on lips that stayed shut through the preceding vowel. None: the
+    lips are never shut inside it.
     """
     closed = np.asarray(gap_mm) < threshold_mm
+    runs = _runs(closed, rate)
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start - merged[-1][1] < MERGE_MS:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
     out: list[float | None] = []
-    for start, end in spans:
-        first = max(int(np.floor((start - search_ms) * rate / 1000)), 0)
-        stop = min(max(int(np.ceil(end * rate / 1000)), first + 1), len(closed))
-        where = np.flatnonzero(closed[first:stop])
-        if len(where) == 0:
+    for start, end in merged:
+        mine = [(a, b) for a, b in runs if b > start and a < end]  # shut at some point inside it
+        if not mine:
             out.append(None)
             continue
-        out.append((first + int(where[0])) * 1000 / rate - start)
+        a, _ = max(mine, key=lambda r: min(r[1], end) - max(r[0], start))
+        out.append(float(max(a, start - search_ms) - start))
     return out
 
 

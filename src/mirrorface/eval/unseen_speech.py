@@ -13,6 +13,8 @@ timeline of the text, closures timed from its audio):
   phones/planned    audio only: PocketSphinx phone recognition -> track (English)
   learned/planned   audio only: the learned audio -> articulation model -> track
 Every hit rate comes with its chance control: the same gap (or contact) track 500 ms late.
+The audio-only paths are also measured on voices of other synthesizers (Flite, Festival:
+`speech.synthesizers`), built from recordings of people, against their own segment timings.
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ def probe_motion(spec: FaceSpec, commands: np.ndarray, fps: float, rate: float =
 
 @dataclass
 class Truth:
-    """Where the events are in one utterance (ms), from its eSpeak phonemes and audio."""
+    """Where the events are in one utterance (ms), from its phonemes (eSpeak's, or another
+    synthesizer's segments in eSpeak's conventions) and its audio."""
 
     bilabial: list[tuple[int, int]]
     labiodental: list[tuple[int, int]]
@@ -177,25 +180,39 @@ def measure_paths(spec: FaceSpec, models: LipSyncModels, utt: Utterance, paths: 
     return out
 
 
+AUDIO_PATHS = ("phones/planned", "learned/planned")  # what another synthesizer's voices can take
+
+
 def evaluate_unseen(spec: FaceSpec, models: LipSyncModels, sentences: tuple[str, ...] = SENTENCES,
                     voices: tuple[tuple[str, str, int], ...] = VOICES, paths: tuple[str, ...] = PATHS,
-                    seed: int = 0, progress: Callable[[int, int], None] | None = None) -> dict:
-    """Pooled figures per path, over all voices and per voice."""
+                    other_voices: tuple[str, ...] = (), seed: int = 0,
+                    progress: Callable[[int, int], None] | None = None) -> dict:
+    """Pooled figures per path, over the eSpeak voices and per voice; `other_voices`
+    (`speech.synthesizers.VOICES`) speak the same sentences for the audio-only paths."""
+    from mirrorface.speech.synthesizers import synthesize_other
     from mirrorface.speech.tts import synthesize
 
+    audio_paths = tuple(p for p in paths if p in AUDIO_PATHS)
     rows: dict[str, dict[str, list[dict]]] = {label: {p: [] for p in paths} for label, _, _ in voices}
-    total, done = len(sentences) * len(voices), 0
-    for label, variant, wpm in voices:
+    rows.update({label: {p: [] for p in audio_paths} for label in other_voices})
+    total, done = len(sentences) * (len(voices) + len(other_voices)), 0
+    for label, variant, wpm in [*voices, *((v, "", 0) for v in other_voices)]:
         for text in sentences:
-            speech = synthesize(text, "en", variant=variant, rate=wpm)
+            if label in other_voices:
+                speech, chosen = synthesize_other(text, label), audio_paths
+            else:
+                speech, chosen = synthesize(text, "en", variant=variant, rate=wpm), paths
             utt = Utterance(speech.audio, speech.sample_rate, "en", speech.phonemes, "tts")
-            for path, row in measure_paths(spec, models, utt, paths, seed).items():
+            for path, row in measure_paths(spec, models, utt, chosen, seed).items():
                 rows[label][path].append(row)
             done += 1
             if progress is not None:
                 progress(done, total)
-    return {"sentences": len(sentences), "voices": [label for label, _, _ in voices],
+    espeak = [label for label, _, _ in voices]
+    return {"sentences": len(sentences), "voices": espeak, "other_voices": list(other_voices),
             "probe_rate_hz": PROBE_RATE, "closure_threshold_mm": art.CLOSURE_THRESHOLD_MM,
             "control_shift_ms": art.CONTROL_SHIFT_MS,
-            "paths": {p: pool([r for label in rows for r in rows[label][p]]) for p in paths},
-            "per_voice": {label: {p: pool(rows[label][p]) for p in paths} for label in rows}}
+            "paths": {p: pool([r for label in espeak for r in rows[label][p]]) for p in paths},
+            "other_synthesizers": {p: pool([r for label in other_voices for r in rows[label][p]])
+                                   for p in audio_paths} if other_voices else {},
+            "per_voice": {label: {p: pool(r) for p, r in rows[label].items()} for label in rows}}

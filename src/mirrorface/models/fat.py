@@ -44,8 +44,9 @@ class FATConfig:
     closure_sign: tuple[int, ...] = (-1, 1, -1)  # +1: a larger command closes; -1: a smaller one
     closure_k: tuple[float, ...] = (1.0, 1.0, 1.0)  # k_0, k_1, k_2 of eq. 7
     closure_weight: float = 1.0  # lambda of eq. 8
-    lead: int = 1  # deployment: frames between sending A_t and the target frame L_t it aims at;
+    lead: float = 1.0  # deployment: frames between sending A_t and the target frame L_t it aims at;
     # at least 1 (a command shows one frame later), calibrated after training for the servos' lag
+    # (fractional: the target latents are interpolated between frames)
 
     def __post_init__(self) -> None:
         if self.d_model % self.heads:
