@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mirrorface.articulation.coarticulation import Track
 from mirrorface.articulation.sources import Utterance, track_of
 from mirrorface.constants import ACTION
-from mirrorface.data.dataset import Dataset
 from mirrorface.face.sim.painter import Painter
 from mirrorface.lipsync.crop import MouthCrop
-from mirrorface.speech import audio_corpus, tts
 from mirrorface.targets.frames import speaking_frames
+
+if TYPE_CHECKING:  # training needs these; speaking (`speaking_crops`) must not pay for their imports
+    from mirrorface.data.dataset import Dataset
 
 TRAIN_LANGUAGE = "en"
 
@@ -58,6 +60,8 @@ class Spoken:
 
 def training_sentences(voicings: int, seed: int, sentences: int | None = None) -> list[Utterance]:
     """The English training sentences in `voicings` seeded voice variants and speaking rates."""
+    from mirrorface.speech import audio_corpus, tts
+
     rng = np.random.default_rng(seed)
     out = []
     for text in audio_corpus.split(TRAIN_LANGUAGE)[0][:sentences]:
