@@ -115,7 +115,8 @@ SENTENCES = {
 TRAIN_VARIANTS = ("", "+m1", "+m2", "+m3", "+m4", "+m7", "+f1", "+f2", "+f4", "+f5")  # the FAT's voicings
 EVAL_VARIANTS = ("", "+f3")  # the default voice and a variant the training never hears
 HELD_OUT_VARIANTS = ("+f3", "+m6")  # never trained on: `eval articulation`'s voices
-OTHER_TRAIN_VOICES = ("flite:awb", "flite:rms")  # Flite's slt and Festival's slt_hts are held out
+OTHER_TRAIN_VOICES = ("flite:awb", "flite:rms", "flite:kal16")  # slt (Flite and Festival) is held out
+OTHER_VOICINGS = 3  # rate and pitch voicings of each English sentence per other voice
 
 
 def training_variants() -> tuple[str, ...]:
@@ -143,11 +144,11 @@ def speak(text: str, lang: str, variant: str = "", rate: int = 165, pitch: int =
     return Utterance(lang, text, voice, audio, track.values.astype(np.float32))
 
 
-def speak_other(text: str, voice: str) -> Utterance:
+def speak_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float | None = None) -> Utterance:
     """One English sentence in another synthesizer's voice (`speech.synthesizers`)."""
     from mirrorface.speech.synthesizers import synthesize_other
 
-    speech = synthesize_other(text, voice)
+    speech = synthesize_other(text, voice, stretch, f0_hz)
     track = articulate(speech.phonemes, speech.duration_ms, TARGET_FPS, "en", speech.audio, speech.sample_rate)
     audio = resample(speech.audio, speech.sample_rate, FEATURE_RATE)
     return Utterance("en", text, voice, audio, track.values.astype(np.float32))
@@ -161,7 +162,8 @@ def split(lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def training_corpus(seed: int, voices_per_sentence: int = 5, sentences_per_language: int | None = None,
                     other_voices: tuple[str, ...] = ()) -> list[Utterance]:
     """Every training sentence of every language in `voices_per_sentence` random eSpeak voicings,
-    and the English ones in each of `other_voices` (another synthesizer's, once each)."""
+    and the English ones in each of `other_voices` (another synthesizer's) in OTHER_VOICINGS
+    random rates (duration x0.8-1.25) and pitches (mean 90-230 Hz: male to female)."""
     rng = np.random.default_rng(seed)
     variants = training_variants()
     corpus = []
@@ -171,7 +173,9 @@ def training_corpus(seed: int, voices_per_sentence: int = 5, sentences_per_langu
                 rate, pitch = int(rng.integers(130, 210)), int(rng.integers(-20, 31))
                 corpus.append(speak(text, lang, str(variant), rate, pitch))
     for voice in other_voices:
-        corpus.extend(speak_other(text, voice) for text in split("en")[0][:sentences_per_language])
+        for text in split("en")[0][:sentences_per_language]:
+            corpus.extend(speak_other(text, voice, round(float(rng.uniform(0.8, 1.25)), 2),
+                                      round(float(rng.uniform(90, 230)))) for _ in range(OTHER_VOICINGS))
     return corpus
 
 

@@ -1,6 +1,7 @@
 """Speech from synthesizers other than eSpeak NG, with their own segment timings.
 
-Flite's voices awb, rms and slt are built from CMU ARCTIC recordings of real speakers, and
+Flite's voices awb, rms and slt are built from CMU ARCTIC recordings of real speakers (kal16 is
+a diphone voice from another speaker), and
 Festival's us-slt-hts is a statistical voice trained on one of them: they sound like people,
 not like eSpeak's formant synthesis, which is what an audio-only path must generalise to. Both
 report where every segment ends, so their timings are known exactly, as eSpeak's are:
@@ -28,7 +29,7 @@ from mirrorface.speech.align import to_espeak
 from mirrorface.speech.tts import Speech
 from mirrorface.timeline import Timed, Timeline
 
-VOICES = ("flite:awb", "flite:rms", "flite:slt", "festival:slt_hts")
+VOICES = ("flite:awb", "flite:rms", "flite:slt", "flite:kal16", "festival:slt_hts")
 _FESTIVAL_VOICE = {"slt_hts": "cmu_us_slt_arctic_hts"}
 
 _FESTIVAL_SCRIPT = """(voice_{voice})
@@ -88,8 +89,11 @@ def _timeline(segments: list[tuple[str, float]], audio: np.ndarray | None = None
     return Timeline(out)
 
 
-def synthesize_other(text: str, voice: str) -> Speech:
+def synthesize_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float | None = None) -> Speech:
     """English `text` spoken by `voice` (one of VOICES), with its segment timeline.
+
+    Flite voices also take a duration stretch (>1: slower) and a mean pitch in Hz (training
+    voicings); Festival's speaks as it is.
 
     Raises:
         MirrorfaceError: an unknown voice, its synthesizer missing, or nothing spoken.
@@ -105,7 +109,10 @@ def synthesize_other(text: str, voice: str) -> Speech:
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "speech.wav"
         if engine == "flite":
-            run = subprocess.run(["flite", "-voice", name, "-psdur", "-t", text, "-o", str(wav)],
+            options = ["--setf", f"duration_stretch={stretch}"]
+            if f0_hz is not None:
+                options += ["--setf", f"int_f0_target_mean={f0_hz}"]
+            run = subprocess.run(["flite", "-voice", name, *options, "-psdur", "-t", text, "-o", str(wav)],
                                  capture_output=True, text=True, check=False)
         else:
             script = Path(tmp) / "say.scm"
