@@ -21,7 +21,9 @@ def test_the_material_is_held_out_and_dense_in_labials():
     for text in SENTENCES:  # at least two bilabials and one labiodental each, by spelling
         low = text.lower()
         assert sum(low.count(c) for c in "pbm") >= 2 and sum(low.count(c) for c in "fv") >= 1, text
-    assert len(VOICES) >= 2 and not {v for _, v, _ in VOICES} & set(audio_corpus.TRAIN_VARIANTS)
+    voices = {v for _, v, _ in VOICES}
+    assert len(VOICES) >= 2 and not voices & (set(audio_corpus.TRAIN_VARIANTS) | set(audio_corpus.training_variants()))
+    assert voices <= set(audio_corpus.HELD_OUT_VARIANTS)
 
 
 def test_probe_reads_the_face_five_times_a_frame(lips10):

@@ -171,7 +171,7 @@ def articulation(
     paths: str = typer.Option("all", help="Comma-separated paths to measure: text/planned, text/commanded, "
                               "text/executed, phones/planned, learned/planned (all: every one)."),
     other_voices: str = typer.Option("installed", help="Voices of other synthesizers for the audio-only paths: "
-                                     "comma-separated flite:awb, flite:rms, flite:slt, festival:slt_hts; "
+                                     "comma-separated flite:awb, flite:rms, flite:slt, flite:kal16, festival:slt_hts; "
                                      "installed: those installed here; none."),
     quick: bool = typer.Option(False, help="Two sentences in one voice (smoke tests)."),
     seed: int = typer.Option(0, help="Seeds the simulated face."),

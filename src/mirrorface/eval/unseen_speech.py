@@ -3,7 +3,7 @@
 `mirrorface eval articulation` runs this. Every sentence below was written for this test, dense
 in bilabials and labiodentals; none is in any training corpus (`speech.audio_corpus`, the FAT's
 and VAE's training sentences), in the paper's test sentences or word groups. The voices are eSpeak
-NG variants that no training run uses (`audio_corpus.TRAIN_VARIANTS` lists those that do).
+NG variants that no training run uses (`audio_corpus.HELD_OUT_VARIANTS`).
 
 Each utterance is measured along several paths, all against the same truth (the eSpeak phoneme
 timeline of the text, closures timed from its audio):
@@ -14,7 +14,9 @@ timeline of the text, closures timed from its audio):
   learned/planned   audio only: the learned audio -> articulation model -> track
 Every hit rate comes with its chance control: the same gap (or contact) track 500 ms late.
 The audio-only paths are also measured on voices of other synthesizers (Flite, Festival:
-`speech.synthesizers`), built from recordings of people, against their own segment timings.
+`speech.synthesizers`), built from recordings of people, against their own segment timings:
+the speaker slt (Flite's and Festival's) is held out of all training; awb, rms and kal16 are
+training voices (on these sentences, which they never spoke in training).
 """
 
 from __future__ import annotations
