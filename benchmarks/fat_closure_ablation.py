@@ -8,7 +8,7 @@ how often the babbling poses and the matched commands are shut, then trains the 
 `--steps` and performs each on validation utterances: the audio corpus's held-out English
 sentences in two training voices (never `eval articulation`'s test material). Figures: the
 commanded and executed share of vowel time with the lips shut, bilabial hits beside the
-500 ms late control, labiodental contact. ~15 min on the 2-core VM.
+500 ms late control, labiodental contact. 5-15 min on the 2-core VM, by its load.
 """
 
 from __future__ import annotations
