@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pyarrow.parquet as pq
 
@@ -65,3 +67,14 @@ def test_train_fat_quick_from_the_cli(babble_data, quick_models, tmp_path):
     assert (out / "model.safetensors").is_file() and (out / "figures.json").is_file()
     assert main(["train", "fat", "--data", str(babble_data), "--vae", str(quick_models / "vae"),
                  "--out", str(out), "--quick", "--quiet"]) == 1  # refuses to overwrite without --force
+
+
+def test_eval_articulation_prints_rates_beside_their_late_control(tmp_path, capsys):
+    out = tmp_path / "articulation.json"
+    assert main(["eval", "articulation", "--quick", "--paths", "text/planned", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "500 ms late" in printed and "text/planned" in printed
+    report = json.loads(out.read_text())
+    assert report["paths"]["text/planned"]["bilabial"]["rate"] == 1.0
+    assert main(["eval", "articulation", "--paths", "text/guessed"]) != 0
+    assert "text/guessed" in _one_error_line(capsys)

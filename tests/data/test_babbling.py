@@ -92,3 +92,12 @@ def test_near_rest_babbling_keeps_more_of_the_face_near_rest(emo26):
 
 def test_near_rest_of_nothing_is_nothing():
     assert near_rest_pose([], [], np.random.default_rng(0)).shape == (0,)
+
+
+def test_speech_babbling_shows_lip_teeth_contacts(lips10):
+    # measured with the evaluation's own geometry: lower lip over the upper teeth, lips apart
+    from mirrorface.eval.articulation import labiodental_contact
+    from mirrorface.face.sim.painter import Painter
+
+    cmds = Sampler("speech").commands(lips10, 3000, np.random.default_rng(0), 30)
+    assert labiodental_contact(Painter(lips10), cmds).mean() > 0.04  # free poses alone: 1.4%

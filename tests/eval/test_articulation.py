@@ -12,7 +12,10 @@ from mirrorface.errors import MirrorfaceError
 from mirrorface.eval.articulation import (
     CENTRE,
     CLOSURE_THRESHOLD_MM,
+    closed_time_fraction,
     closure_hit_rate,
+    closure_onsets_ms,
+    delayed,
     false_closure_rate,
     intervals,
     labiodental_contact,
@@ -22,6 +25,7 @@ from mirrorface.eval.articulation import (
     mean_abs_jerk,
     stats,
     target_gap_mm,
+    target_labiodental_contact,
 )
 from mirrorface.face.sim.painter import Painter
 from mirrorface.face.sim.skin import N_LIP
@@ -105,6 +109,13 @@ def test_intervals_from_a_track_agree_with_the_phonemes():
     assert intervals(track, "open_vowel") == [(180, 400), (480, 650)]
 
 
+def test_vowel_intervals_take_every_vowel_minus_closures():
+    spoken = Timeline([Timed(0, 100, "b"), Timed(100, 300, "i:"), Timed(300, 500, "a"), Timed(500, 600, "m")])
+    assert intervals(spoken, "vowel") == [(100, 300), (300, 500)]  # /i:/ is a spread vowel, /a/ open
+    assert intervals(spoken, "open_vowel") == [(300, 500)]
+    assert intervals(PHONEMES, "vowel") == [(180, 400), (480, 650)]
+
+
 def test_intervals_use_the_languages_phoneme_table():
     assert intervals(PHONEMES, "labiodental", lang="en") == [(400, 480)]
     assert intervals(PHONEMES, "bilabial", lang="en") == [(100, 180), (650, 708)]
@@ -149,6 +160,44 @@ def test_labiodental_and_false_closure_rates():
     gap[20:30] = 0.1  # a mouth shut through the second vowel
     result = false_closure_rate(gap, FPS, [(0, 150), (200, 300), (300, 400)])
     assert result == {"closed": 1, "n": 3, "rate": pytest.approx(1 / 3)}
+
+
+def test_closed_time_weighs_every_frame():
+    gap = np.full(60, 12.0)
+    gap[20:25] = 0.1  # shut through half of the vowel [200, 300): below false_closure_rate's "half"
+    spans = [(0, 100), (200, 300)]
+    assert closed_time_fraction(gap, FPS, spans) == {"closed_ms": 50.0, "ms": 200.0, "rate": 0.25}
+    assert false_closure_rate(gap, FPS, spans)["closed"] == 1  # 5 of 10 frames: counted as shut
+    assert closed_time_fraction(gap, FPS, [])["rate"] is None
+
+
+def test_the_chance_control_is_the_track_500_ms_late():
+    x = np.arange(100.0)
+    late = delayed(x, FPS)  # 50 frames at 100 Hz
+    assert late[:50].tolist() == [0.0] * 50 and late[50:].tolist() == x[:50].tolist()
+    gap = np.full(200, 10.0)
+    gap[30:36] = 0.0  # closed exactly on the closure [300, 360)
+    assert closure_hit_rate(gap, FPS, [(300, 360)])["rate"] == 1.0
+    assert closure_hit_rate(delayed(gap, FPS), FPS, [(300, 360)])["rate"] == 0.0
+
+
+def test_closure_onsets_are_signed_and_catch_lips_shut_during_the_vowel_before():
+    gap = np.full(200, 10.0)
+    gap[27:36] = 0.0  # 30 ms early for [300, 360)
+    gap[104:112] = 0.0  # 40 ms late for [1000, 1100)
+    gap[120:163] = 0.0  # shut since 1200, through the vowel before [1600, 1650): 250 ms early at most
+    gap[166:175] = 0.0  # a closure at [1700, 1750), 40 ms early; the run before it belongs to another
+    gap[178:187] = 0.0  # /m p/: [1800, 1850) and [1850, 1870) are one closure, shut 20 ms early
+    spans = [(300, 360), (1000, 1100), (1600, 1650), (1700, 1750), (1800, 1850), (1850, 1870), (1950, 1990)]
+    onsets = closure_onsets_ms(gap, FPS, spans)
+    assert onsets == [-30, 40, -250, -40, -20, None]  # the last: never shut
+
+
+def test_target_labiodental_contact_reads_the_drawn_mouth():
+    track = articulate(PHONEMES, 900, fps=100)
+    contact = target_labiodental_contact(track.values)
+    assert contact[43:46].all() and not contact[20:30].any()  # /f/ at [400, 480), /a/ before it
+    assert labiodental_contact_rate(contact, 100, intervals(PHONEMES, "labiodental"))["rate"] == 0.0  # 3 of 8
 
 
 # -- timing -----------------------------------------------------------------------------------------

@@ -106,3 +106,12 @@ def test_perform_plays_a_stream_still_being_planned(lips10):
     with SimFace(lips10) as face:
         steps = list(perform(face, (c for c in commands), lips10.camera.fps, capture=False))
     assert len(steps) == 5 and np.allclose([s.sent for s in steps], commands)
+
+
+def test_a_fractional_lead_interpolates_the_target_latents():
+    from mirrorface.lipsync.speak import latents_at
+
+    latents = np.arange(5, dtype=np.float64)[:, None] * np.array([[1.0, 10.0]])
+    assert latents_at(latents, 1.5, 2).tolist() == [[1.5, 15.0], [2.5, 25.0]]
+    assert latents_at(latents, 2.0, 2).tolist() == [[2.0, 20.0], [3.0, 30.0]]
+    assert latents_at(latents, 3.5, 2).tolist() == [[3.5, 35.0], [4.0, 40.0]]  # past the end: the last

@@ -34,8 +34,11 @@ def test_vae_training_resumes_where_it_stopped(babble_data, tmp_path):
 def test_windows_pair_previous_commands_with_next_latents():
     commands = np.arange(6, dtype=np.float32)[:, None].repeat(2, 1)
     latents = 10 + np.arange(6, dtype=np.float32)[:, None]
-    actions, lat, target = windows([Sequence(commands, latents)], history=2, horizon=2, reverse=True)
+    closing = np.array([0, 0, 1, 0, 0, 0], bool)
+    actions, lat, target, shut = windows([Sequence(commands, latents, closing)], history=2, horizon=2, reverse=True)
     assert actions.shape == (6, 2, 2) and lat.shape == (6, 2, 1) and target.shape == (6, 2, 2)
+    assert shut.shape == (6, 2) and shut[0].tolist() == [1, 0]  # the closure travels with its target frame
+    assert shut[3].tolist() == [0, 1]  # reversed copy: frames 3, 2
     assert actions[0, :, 0].tolist() == [0, 1] and lat[0, :, 0].tolist() == [12, 13]
     assert target[0, :, 0].tolist() == [2, 3]
     assert actions[3, :, 0].tolist() == [5, 4] and target[3, :, 0].tolist() == [3, 2]  # reversed copy

@@ -114,3 +114,13 @@ def test_it_overfits_a_handful_of_windows():
     with torch.no_grad():
         mae = (model(actions, latents)[0] - target).abs().mean().item()
     assert mae < 0.08  # from ~0.25 for a constant 0.5
+
+
+def test_closure_loss_can_be_limited_to_frames_whose_target_shuts_the_lips():
+    pred = torch.zeros(2, 3, 10)
+    target = torch.zeros(2, 3, 10)
+    target[..., 4] = -0.3  # every target is more closed on the jaw (closing sign -1) than predicted
+    every = closure_loss(pred, target, (4,), (-1,), (1.0,))
+    closing = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])  # one frame of six is a closure
+    assert every.item() == pytest.approx(0.3)
+    assert closure_loss(pred, target, (4,), (-1,), (1.0,), closing).item() == pytest.approx(0.3 / 6)

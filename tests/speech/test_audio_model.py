@@ -171,3 +171,18 @@ def test_the_shipped_model_closes_the_lips_for_papa_mama(shipped):
         _, prob = predict_frames(shipped, speech.audio, speech.sample_rate)
         found.append(len(closures_from_prediction(prob)) >= 1)
     assert sum(found) >= 2, found
+
+
+def test_training_hears_every_espeak_variant_but_the_held_out_voices():
+    variants = audio_corpus.training_variants()
+    assert len(variants) > 50 and "+klatt" in variants and "" in variants
+    assert not set(audio_corpus.HELD_OUT_VARIANTS) & set(variants)
+
+
+def test_the_codec_keeps_the_speech_band_and_quantises_it():
+    t = np.arange(16000) / 16000
+    speech = 0.3 * np.sin(2 * np.pi * 300 * t) + 0.2 * np.sin(2 * np.pi * 6000 * t)  # 6 kHz: above the phone band
+    coded = audio_corpus.add_codec(speech.astype(np.float32))
+    spectrum = np.abs(np.fft.rfft(coded))
+    assert spectrum[300] > 50 * spectrum[6000]  # what a telephone line passes, and what it cuts
+    assert len(np.unique(np.round(coded, 6))) <= 256  # 8-bit mu-law: at most 256 levels

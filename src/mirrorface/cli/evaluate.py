@@ -146,4 +146,76 @@ def lipsync(
     typer.echo(f"{out / 'report.md'} ({report['seconds']:.0f} s)")
 
 
+def _pct(rate: dict) -> str:
+    return "   —  " if rate["rate"] is None else f"{rate['rate']:6.1%}"
+
+
+def _articulation_rows(paths: dict) -> list[str]:
+    rows = [f"  {'path':<16} {'bilabial (500 ms late)':>22} {'labiodental (late)':>19} {'vowel time shut':>15} "
+            f"{'open vowels shut':>16} {'onset median, |median| ms':>26}"]
+    for path, r in paths.items():
+        onset = r["onset"]
+        timing = ("—" if onset["median_ms"] is None
+                  else f"{onset['median_ms']:+.0f}, {onset['median_abs_ms']:.0f} (n={onset['n']})")
+        rows.append(f"  {path:<16} {_pct(r['bilabial']):>13} ({_pct(r['bilabial_shifted'])}) "
+                    f"{_pct(r['labiodental']):>10} ({_pct(r['labiodental_shifted'])}) {_pct(r['vowel_closed']):>15} "
+                    f"{_pct(r['open_vowel_closed']):>16} {timing:>26}")
+    return rows
+
+
+@app.command("articulation")
+def articulation(
+    face: str = typer.Option("lips10", help="The face to evaluate on (simulated)."),
+    models: Path = typer.Option(None, help="Folder with vae/ and fat/ (default: the face's shipped models)."),
+    sentences: int = typer.Option(26, help="How many of the held-out test sentences to speak."),
+    paths: str = typer.Option("all", help="Comma-separated paths to measure: text/planned, text/commanded, "
+                              "text/executed, phones/planned, learned/planned (all: every one)."),
+    other_voices: str = typer.Option("installed", help="Voices of other synthesizers for the audio-only paths: "
+                                     "comma-separated flite:awb, flite:rms, flite:slt, flite:kal16, festival:slt_hts; "
+                                     "installed: those installed here; none."),
+    quick: bool = typer.Option(False, help="Two sentences in one voice (smoke tests)."),
+    seed: int = typer.Option(0, help="Seeds the simulated face."),
+    out: Path | None = typer.Option(None, help="Also write the figures as JSON here."),
+) -> None:
+    """Lip closures, lip-teeth contact, false closures and closure timing on held-out speech:
+    sentences and voices no model was trained on, the motion the face executed measured at 150 Hz."""
+    from mirrorface.eval.unseen_speech import PATHS, SENTENCES, VOICES, evaluate_unseen
+    from mirrorface.lipsync.speak import LipSyncModels
+    from mirrorface.speech import synthesizers
+
+    chosen = PATHS if paths == "all" else tuple(p.strip() for p in paths.split(",") if p.strip())
+    unknown = [p for p in chosen if p not in PATHS]
+    if unknown or not chosen:
+        raise MirrorfaceError(f"unknown path {', '.join(unknown) or '(none)'}; choose from {', '.join(PATHS)}")
+    if not 1 <= sentences <= len(SENTENCES):
+        raise MirrorfaceError(f"--sentences must be within 1..{len(SENTENCES)}")
+    spec = load_spec(face)
+    lipsync_models = LipSyncModels.load(spec, models)
+    if other_voices in ("installed", "none"):
+        others = tuple(v for v in synthesizers.VOICES if other_voices == "installed" and synthesizers.available(v))
+    else:
+        others = tuple(v.strip() for v in other_voices.split(",") if v.strip())
+        if bad := [v for v in others if v not in synthesizers.VOICES]:
+            raise MirrorfaceError(f"unknown voice {', '.join(bad)}; choose from {', '.join(synthesizers.VOICES)}")
+    texts, voices = (SENTENCES[:2], VOICES[:1]) if quick else (SENTENCES[:sentences], VOICES)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("speaking, performing, measuring", total=len(texts) * (len(voices) + len(others)))
+        report = evaluate_unseen(spec, lipsync_models, texts, voices, chosen, others, seed,
+                                 progress=lambda k, n: bar.update(task, completed=k))
+    typer.echo(f"{report['sentences']} held-out sentences x {len(voices)} held-out voices "
+               f"({', '.join(report['voices'])}); lips shut below {report['closure_threshold_mm']} mm; "
+               f"positions at {report['probe_rate_hz']:.0f} Hz; in brackets the same track "
+               f"{report['control_shift_ms']} ms late (chance)")
+    typer.echo("\n".join(_articulation_rows(report["paths"])))
+    if report["other_synthesizers"]:
+        typer.echo(f"audio only, voices of other synthesizers ({', '.join(others)}), against their own segments:")
+        typer.echo("\n".join(_articulation_rows(report["other_synthesizers"])[1:]))
+    for voice, rows in report["per_voice"].items():
+        typer.echo(f"voice {voice}:")
+        typer.echo("\n".join(_articulation_rows(rows)[1:]))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2))
+
+
 app.command("coexpression")(coexpress.eval_coexpression)

@@ -5,8 +5,8 @@ Samplers turn a seeded generator into one episode's commands, one row per camera
   combinations are rejected and redrawn, as the coexpression paper's constraint filter does.
 - `speech`: smooth, speech-like trajectories of the mouth only (the lip-sync paper's
   "speech-relevant random commands"): keyframes at syllable rate drawn from a mix of lip
-  closures, open, rounded and spread shapes and free random poses, joined by minimum-jerk
-  transitions of varied duration. Everything above the mouth stays at rest.
+  closures, lip-teeth contacts (f, v), open, rounded and spread shapes and free random poses,
+  joined by minimum-jerk transitions of varied duration. Everything above the mouth stays at rest.
 - `upper` / `lower`: uniform babbling of the upper face (brows, lids) or the lower face
   (lips, corners, jaw) alone, as in the coexpression paper's two self-model sets.
 - `near_rest=True` (uniform, upper, lower): each pose moves a random subset of the actuators, and
@@ -114,11 +114,15 @@ def random_safe_poses(spec: FaceSpec, n: int, rng: np.random.Generator, moving: 
 
 
 def _speech_keyframe(spec: FaceSpec, rng: np.random.Generator, moving: list[int]) -> np.ndarray:
-    """A mouth pose typical of speech: closure, open, rounded, spread, or anything."""
+    """A mouth pose typical of speech: closure, lip-teeth contact, open, rounded, spread, or anything."""
     pose = spec.neutral.copy()
     pose[moving] = np.clip(spec.neutral[moving] + rng.normal(0, 0.18, len(moving)),
                            spec.lower[moving], spec.upper[moving])
-    kind = rng.choice(["closure", "open", "round", "spread", "free"], p=[0.2, 0.25, 0.15, 0.15, 0.25])
+    # Lip-teeth contacts are a keyframe of their own: the pose is narrow (lower lip up and tucked,
+    # upper lip raised out of its way, jaw shut), so free poses hit it in 1.4% of frames and the
+    # models never learned an /f/ that survives execution.
+    kind = rng.choice(["closure", "labiodental", "open", "round", "spread", "free"],
+                      p=[0.18, 0.12, 0.22, 0.13, 0.13, 0.22])
 
     def put(group: str, value: float, jitter: float = 0.08) -> None:
         for i in spec.indices_of_groups({group}):
@@ -132,6 +136,18 @@ def _speech_keyframe(spec: FaceSpec, rng: np.random.Generator, moving: list[int]
             i = names.index(c.name)
             if i in moving and c.name != "jaw":
                 pose[i] = spec.neutral[i] + c.closes * rng.uniform(0.1, 0.35)
+    elif kind == "labiodental":  # f, v: lower lip against the upper teeth, the lips apart
+        put("jaw", 0.03, 0.03)
+        closing = {c.name: c.closes for c in spec.lips.closure if c.name != "jaw"}
+        for i in spec.indices_of_groups({"upper_lip", "lower_lip"}):
+            if i not in moving:
+                continue
+            if spec.actuators[i].group == "upper_lip":  # raised, away from closing
+                pose[i] = spec.neutral[i] - closing.get(names[i], -1) * rng.uniform(0.1, 0.35)
+            elif names[i] in closing:  # the lower lip pushed up toward the teeth
+                pose[i] = spec.neutral[i] + closing[names[i]] * rng.uniform(0.25, 0.45)
+            else:  # its other actuators at their low end: lips10's roll tucks the lip under the teeth there
+                pose[i] = spec.lower[i] + rng.uniform(0.0, 0.3) * (spec.upper[i] - spec.lower[i])
     elif kind == "open":
         put("jaw", rng.uniform(0.4, 0.95), 0.05)
     elif kind in ("round", "spread"):

@@ -9,7 +9,7 @@ Conventions: one fps throughout; frame k stands at k * 1000 / fps ms on the audi
 `mirrorface.timeline`); intervals are (start_ms, end_ms) with the end exclusive.
 
 Thresholds (each argued where it is defined):
-- lips closed: centre gap below CLOSURE_THRESHOLD_MM = 1.0 mm;
+- lips closed: centre gap below CLOSURE_THRESHOLD_MM = CLOSED_GAP_MM mm;
 - lip-teeth contact: lower lip at least LABIODENTAL_OVERLAP_MM = 0.5 mm over the upper incisal
   edge with the lips parted;
 - an interval counts when its criterion holds for at least HIT_FRACTION = half of its frames.
@@ -26,14 +26,9 @@ from mirrorface.articulation.coarticulation import Track
 from mirrorface.articulation.phonemes import Viseme, articulation_of
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.sim.painter import Painter
-from mirrorface.face.sim.skin import N_LIP, UPPER_TEETH_EDGE, MouthShape
+from mirrorface.face.sim.skin import CENTRE, CLOSED_GAP_MM, UPPER_TEETH_EDGE, MouthShape
 from mirrorface.targets.mouth import mouth_from_articulation
 from mirrorface.timeline import Timeline
-
-# The "centre region" of the mouth: lip points within 30% of the half-width of the midline (the
-# middle 5 of the 15 contour points). Narrow enough to ignore the corners, which stay near-closed
-# in every vowel; wide enough that a one-point pinch or cupid's-bow notch does not decide alone.
-CENTRE = np.abs(np.linspace(-1.0, 1.0, N_LIP)) <= 0.3
 
 # Lips count as closed below a 1.0 mm centre gap. Why 1 mm:
 # - it is about 4% of the ~26 mm gap of a wide-open "ah" (targets.mouth.MAX_GAP_MM): well clear
@@ -44,7 +39,7 @@ CENTRE = np.abs(np.linspace(-1.0, 1.0, N_LIP)) <= 0.3
 #   0.5 * ln 2 = 0.35 mm at zero pressure, less when pressed), which sits safely below it;
 # - at the lips the 256 x 256 camera resolves ~0.99 px per mm: a gap under 1 mm is under one
 #   pixel, i.e. what the camera (and an observer at that distance) cannot see as open.
-CLOSURE_THRESHOLD_MM = 1.0
+CLOSURE_THRESHOLD_MM = CLOSED_GAP_MM
 
 # Lip-teeth contact (f, v): the lower lip's inner edge at least 0.5 mm above (over) the upper
 # incisal edge (skin.UPPER_TEETH_EDGE) while the lips are parted (centre gap >= the closure
@@ -60,15 +55,21 @@ LABIODENTAL_OVERLAP_MM = 0.5
 # leave; requiring every frame would score servo lag, not articulation.
 HIT_FRACTION = 0.5
 
-KINDS = ("bilabial", "labiodental", "open_vowel")
+KINDS = ("bilabial", "labiodental", "open_vowel", "vowel")
+VOWEL_VISEMES = (Viseme.OPEN_VOWEL, Viseme.SPREAD_VOWEL, Viseme.ROUND_VOWEL)
+
+# The chance control beside every hit rate: the same motion 500 ms late. Speech alternates open
+# and closed every 200-300 ms, so a track that closes often "hits" closures at random; a real
+# hit rate must stand well above its shifted one.
+CONTROL_SHIFT_MS = 500
+
+# A closure's onset is looked for from this long before its interval to its end: lips that shut
+# more than 250 ms early belong to another event (a syllable earlier), not to this closure.
+ONSET_SEARCH_MS = 250
+MERGE_MS = 50
 
 
 # -- geometry ------------------------------------------------------------------------------------
-
-def _centre_gap(mouth: MouthShape) -> float:
-    """Mean vertical distance (mm) between the inner lip contours over the centre region."""
-    return float(np.mean(mouth.lower_inner[CENTRE, 1] - mouth.upper_inner[CENTRE, 1]))
-
 
 def lip_gap_mm(face: Painter, positions: np.ndarray) -> np.ndarray:
     """Opening between the inner lips at the mouth's centre (mm; ~0 when the lips touch).
@@ -83,7 +84,7 @@ def lip_gap_mm(face: Painter, positions: np.ndarray) -> np.ndarray:
     Returns:
         (F,) float gap in mm.
     """
-    return np.array([_centre_gap(face.mouth_of(p)) for p in np.atleast_2d(positions)])
+    return np.array([face.mouth_of(p).centre_gap_mm() for p in np.atleast_2d(positions)])
 
 
 def target_gap_mm(values: np.ndarray) -> np.ndarray:
@@ -94,7 +95,13 @@ def target_gap_mm(values: np.ndarray) -> np.ndarray:
     Returns:
         (F,) float gap in mm (0 inside bilabial closures).
     """
-    return np.array([_centre_gap(mouth_from_articulation(v)) for v in np.atleast_2d(values)])
+    return np.array([mouth_from_articulation(v).centre_gap_mm() for v in np.atleast_2d(values)])
+
+
+def _lip_on_teeth(mouth: MouthShape) -> bool:
+    lower_edge = float(np.mean(mouth.lower_inner[CENTRE, 1]))  # y grows downwards
+    over_teeth = lower_edge <= UPPER_TEETH_EDGE - LABIODENTAL_OVERLAP_MM
+    return over_teeth and mouth.centre_gap_mm() >= CLOSURE_THRESHOLD_MM
 
 
 def labiodental_contact(face: Painter, positions: np.ndarray) -> np.ndarray:
@@ -110,13 +117,12 @@ def labiodental_contact(face: Painter, positions: np.ndarray) -> np.ndarray:
     Returns:
         (F,) bool.
     """
-    out = []
-    for p in np.atleast_2d(positions):
-        mouth = face.mouth_of(p)
-        lower_edge = float(np.mean(mouth.lower_inner[CENTRE, 1]))  # y grows downwards
-        over_teeth = lower_edge <= UPPER_TEETH_EDGE - LABIODENTAL_OVERLAP_MM
-        out.append(over_teeth and _centre_gap(mouth) >= CLOSURE_THRESHOLD_MM)
-    return np.array(out, dtype=bool)
+    return np.array([_lip_on_teeth(face.mouth_of(p)) for p in np.atleast_2d(positions)], dtype=bool)
+
+
+def target_labiodental_contact(values: np.ndarray) -> np.ndarray:
+    """`labiodental_contact` of the target mouth drawn from (F, 9) articulator values."""
+    return np.array([_lip_on_teeth(mouth_from_articulation(v)) for v in np.atleast_2d(values)], dtype=bool)
 
 
 # -- where the events are ------------------------------------------------------------------------
@@ -148,7 +154,9 @@ def intervals(source: Track | Timeline[str], kind: str, lang: str | None = None)
       labiodental  f, v (and the labiodental nasal): phonemes whose viseme is LABIODENTAL;
       open_vowel   vowels of the OPEN_VOWEL viseme (open, open-mid, schwa: every one asks for a
                    target gap of 8 mm or more), minus any part that overlaps a bilabial closure
-                   (the lips may be shutting for the next /p/ there, correctly).
+                   (the lips may be shutting for the next /p/ there, correctly);
+      vowel        every vowel (open, spread and round visemes), minus bilabial closures, as
+                   open_vowel: the lips must be apart in all of them.
 
     Args:
         source: the phoneme timeline (`Speech.phonemes`, eSpeak mnemonics) or an articulation
@@ -166,12 +174,13 @@ def intervals(source: Track | Timeline[str], kind: str, lang: str | None = None)
     closures = source.closures if isinstance(source, Track) else closure_intervals(source, lang)
     if kind == "bilabial":
         return [(c.start, c.end) for c in closures]
-    viseme = Viseme.LABIODENTAL if kind == "labiodental" else Viseme.OPEN_VOWEL
+    visemes = {"labiodental": (Viseme.LABIODENTAL,), "open_vowel": (Viseme.OPEN_VOWEL,),
+               "vowel": VOWEL_VISEMES}[kind]
     if isinstance(source, Track):
-        spans = _runs(np.array([v == viseme for v in source.visemes]), source.fps)
+        spans = _runs(np.array([v in visemes for v in source.visemes]), source.fps)
     else:
-        spans = [(p.start, p.end) for p in source if articulation_of(p.value, lang).viseme == viseme]
-    return _minus(spans, closures) if kind == "open_vowel" else spans
+        spans = [(p.start, p.end) for p in source if articulation_of(p.value, lang).viseme in visemes]
+    return spans if kind == "labiodental" else _minus(spans, closures)
 
 
 # -- rates over intervals ------------------------------------------------------------------------
@@ -230,6 +239,57 @@ def false_closure_rate(gap_mm: np.ndarray, fps: float, open_vowel_spans: Sequenc
     """
     closed, n = _count(np.asarray(gap_mm) < threshold_mm, fps, open_vowel_spans)
     return {"closed": closed, "n": n, "rate": _rate(closed, n)}
+
+
+def closed_time_fraction(gap_mm: np.ndarray, rate: float, spans: Sequence[tuple[int, int]],
+                         threshold_mm: float = CLOSURE_THRESHOLD_MM) -> dict:
+    """The share of the time inside `spans` during which the lips are shut: dict(closed_ms, ms, rate).
+
+    Unlike `false_closure_rate` (which counts vowels shut for half their length) this weighs
+    every sample: lips that shut through the first third of every vowel score a third, not zero.
+    """
+    closed = np.asarray(gap_mm) < threshold_mm
+    frames = np.concatenate([_frames_of(a, b, rate, len(closed)) for a, b in spans] or [np.zeros(0, int)])
+    n = len(frames)
+    return {"closed_ms": float(closed[frames].sum() * 1000 / rate), "ms": float(n * 1000 / rate),
+            "rate": float(closed[frames].mean()) if n else None}
+
+
+def delayed(signal: np.ndarray, rate: float, ms: float = CONTROL_SHIFT_MS) -> np.ndarray:
+    """The signal `ms` later, its first value held at the start (the chance control's track)."""
+    signal = np.asarray(signal)
+    k = min(int(round(ms * rate / 1000)), len(signal))
+    return np.concatenate([np.repeat(signal[:1], k, axis=0), signal[: len(signal) - k]])
+
+
+def closure_onsets_ms(gap_mm: np.ndarray, rate: float, spans: Sequence[tuple[int, int]],
+                      threshold_mm: float = CLOSURE_THRESHOLD_MM,
+                      search_ms: float = ONSET_SEARCH_MS) -> list[float | None]:
+    """When the lips shut for each bilabial closure, relative to its start (ms; negative: early).
+
+    Closures less than MERGE_MS apart are one closure (lips cannot part and shut again that
+    fast: the /m p/ of "pumpkin"), so one onset is given per merged closure. Its closed run is
+    the one that overlaps it most; lips shut since more than search_ms before read as search_ms
+    early, the honest verdict on lips that stayed shut through the preceding vowel. None: the
+    lips are never shut inside it.
+    """
+    closed = np.asarray(gap_mm) < threshold_mm
+    runs = _runs(closed, rate)
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start - merged[-1][1] < MERGE_MS:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[float | None] = []
+    for start, end in merged:
+        mine = [(a, b) for a, b in runs if b > start and a < end]  # shut at some point inside it
+        if not mine:
+            out.append(None)
+            continue
+        a, _ = max(mine, key=lambda r: min(r[1], end) - max(r[0], start))
+        out.append(float(max(a, start - search_ms) - start))
+    return out
 
 
 # -- timing and smoothness -----------------------------------------------------------------------

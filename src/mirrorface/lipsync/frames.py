@@ -22,7 +22,7 @@ from mirrorface.face.sim.painter import Painter
 from mirrorface.lipsync.crop import MouthCrop
 from mirrorface.targets.frames import speaking_frames
 
-if TYPE_CHECKING:  # (the dataset reader, pyarrow: not needed by `say`)
+if TYPE_CHECKING:  # training needs these; speaking (`speaking_crops`) must not pay for their imports
     from mirrorface.data.dataset import Dataset
 
 TRAIN_LANGUAGE = "en"

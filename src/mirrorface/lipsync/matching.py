@@ -28,6 +28,12 @@ class Sequence:
 
     commands: np.ndarray  # (T, n)
     latents: np.ndarray  # (T, latent)
+    closing: np.ndarray | None = None  # (T,) bool: command t aims at a target frame with the lips shut
+    # (a bilabial of the synthesized speech); None where no target is known (babbling)
+
+    def closing_mask(self) -> np.ndarray:
+        """(T,) bool, all False when no target is known."""
+        return np.zeros(len(self.commands), bool) if self.closing is None else self.closing
 
 
 def nearest_commands(query: np.ndarray, latents: np.ndarray, commands: np.ndarray) -> np.ndarray:
@@ -38,7 +44,8 @@ def nearest_commands(query: np.ndarray, latents: np.ndarray, commands: np.ndarra
 
 def match_iterations(face: Face, targets: list[np.ndarray], pool: Sequence, encode: Callable[[np.ndarray], np.ndarray],
                      iterations: int = 4, noise: float = 0.04, seed: int = 0,
-                     progress: Callable[[int, int], None] | None = None) -> tuple[list[Sequence], list[float]]:
+                     progress: Callable[[int, int], None] | None = None,
+                     closing: list[np.ndarray] | None = None) -> tuple[list[Sequence], list[float]]:
     """Refine speech-relevant commands by matching, performing and re-matching.
 
     Args:
@@ -46,6 +53,8 @@ def match_iterations(face: Face, targets: list[np.ndarray], pool: Sequence, enco
         pool: the babbling frames' commands and latents to match against at first.
         encode: (F, H, W, 3) frames -> (F, latent) latents.
         noise: SD of the Gaussian noise on the matched commands (normalised units).
+        closing: per utterance, (F,) bool: target frames with the lips shut; carried into the
+            performed sequences (`Sequence.closing`) for the FAT's closure loss.
 
     Returns:
         (the performed sequences of every iteration, each iteration's latent MSE between the
@@ -58,7 +67,7 @@ def match_iterations(face: Face, targets: list[np.ndarray], pool: Sequence, enco
     performed, errors = [], []
     for i in range(iterations):
         squared = []
-        for target in targets:
+        for u, target in enumerate(targets):
             matched = lead(nearest_commands(target, latents, commands))
             noisy = matched + rng.normal(0.0, noise, matched.shape)
             noisy = np.stack([safety.project(c) for c in noisy])
@@ -66,7 +75,8 @@ def match_iterations(face: Face, targets: list[np.ndarray], pool: Sequence, enco
             seen = encode(run.frames)  # frame k at k / fps: compare with target frame k
             squared.append(((seen - target) ** 2).mean(1))
             # command k and the frame one period after it: the pairing the FAT learns
-            performed.append(Sequence(run.sent[:-1].astype(np.float32), seen[1:]))
+            shut = None if closing is None else closing[u][1:]  # command k aims at target frame k + 1
+            performed.append(Sequence(run.sent[:-1].astype(np.float32), seen[1:], shut))
         errors.append(float(np.concatenate(squared).mean()))
         commands = np.concatenate([commands, *(s.commands for s in performed[-len(targets):])])
         latents = np.concatenate([latents, *(s.latents for s in performed[-len(targets):])])

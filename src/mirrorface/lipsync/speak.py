@@ -99,27 +99,37 @@ def lead(x: np.ndarray, frames: int = 1) -> np.ndarray:
     return np.concatenate([x[frames:], np.repeat(x[-1:], min(frames, len(x)), axis=0)])[: len(x)]
 
 
+def latents_at(latents: np.ndarray, position: float, horizon: int) -> np.ndarray:
+    """(horizon, latent): the latents at position, position + 1, ... (frames; past the end the
+    last repeats), linearly interpolated between frames for a fractional position."""
+    at = np.minimum(position + np.arange(horizon), len(latents) - 1)
+    low = np.floor(at).astype(int)
+    high = np.minimum(low + 1, len(latents) - 1)
+    w = (at - low)[:, None]
+    return (1 - w) * latents[low] + w * latents[high]
+
+
 def stream_commands(stream: StreamingFAT | OnnxStreamingFAT, latents: np.ndarray | Iterable[np.ndarray],
-                    frames: int = 0) -> Iterator[np.ndarray]:
+                    frames: float = 0) -> Iterator[np.ndarray]:
     """Target latents, (F, latent) or blocks of them as they come -> F commands, autoregressively.
 
-    Command t reads L_{t+frames} .. L_{t+frames+horizon-1} (`lead(latents, frames)`: past the end
-    the last latent repeats) and is computed as soon as those have arrived, so the FAT runs while
-    later target frames are still being rendered.
+    Command t reads the latents at t + frames .. t + frames + horizon - 1 (`latents_at`: past the
+    end the last repeats; a fractional lead interpolates between frames, so the lead can match
+    servo lag finer than a camera frame) and is computed as soon as those have arrived, so the
+    FAT runs while later target frames are still being rendered.
     """
     horizon = stream.horizon
-    ahead = frames + horizon - 1  # latents past L_t that command t reads
+    ahead = int(np.ceil(frames)) + horizon - 1  # latents past L_t that command t reads
     seen, t = None, 0
     for block in [latents] if isinstance(latents, np.ndarray) else latents:
         seen = block if seen is None else np.concatenate([seen, block])
         while t + ahead < len(seen):
-            yield stream.step(seen[t + frames : t + frames + horizon])
+            yield stream.step(latents_at(seen, t + frames, horizon))
             t += 1
     if seen is None:
         return
-    padded = np.concatenate([seen, np.repeat(seen[-1:], ahead, axis=0)])
     while t < len(seen):
-        yield stream.step(padded[t + frames : t + frames + horizon])
+        yield stream.step(latents_at(seen, t + frames, horizon))
         t += 1
 
 

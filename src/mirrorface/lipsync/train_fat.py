@@ -17,8 +17,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mirrorface.articulation.coarticulation import A
 from mirrorface.data.dataset import Dataset
 from mirrorface.export.onnx import FAT_ONNX, export_fat
+from mirrorface.face.sim.skin import CLOSED_GAP_MM
 from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync.execute import execute
 from mirrorface.lipsync.frames import babbling_episodes, synthesized, training_sentences
@@ -43,6 +45,8 @@ class FATTraining:
     sentences: int | None = None
     reverse: bool = True  # add every sequence reversed
     history_noise: float = 0.02  # SD of the noise on the encoder's previous commands
+    closure_frames: str = "closures"  # where the closure loss applies: "closures" (frames whose
+    # synthesized target shuts the lips) or "all" (eq. 7 as written; it tilts ambiguous vowels shut)
     babble_frames: int | None = None
     calibration_utterances: int = 6  # synthesized training utterances the lead is calibrated on
     seed: int = 0
@@ -66,25 +70,28 @@ def fat_config_for(spec, **overrides) -> FATConfig:
 
 
 def windows(sequences: list[Sequence], history: int, horizon: int, reverse: bool
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every training window of every sequence (and its reverse): actions, latents, targets."""
-    actions, latents, targets = [], [], []
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every training window of every sequence (and its reverse): actions, latents, targets and
+    whether each target frame shuts the lips (W, horizon)."""
+    actions, latents, targets, closing = [], [], [], []
     for seq in sequences:
-        for a, z in [(seq.commands, seq.latents)] + ([(seq.commands[::-1], seq.latents[::-1])] if reverse else []):
+        forward = (seq.commands, seq.latents, seq.closing_mask())
+        for a, z, shut in [forward] + ([tuple(x[::-1] for x in forward)] if reverse else []):
             t = np.arange(history, len(a) - horizon + 1)
             if len(t) == 0:
                 continue
             actions.append(a[t[:, None] + np.arange(-history, 0)])  # (W, history, n)
             latents.append(z[t[:, None] + np.arange(horizon)])  # (W, horizon, latent)
             targets.append(a[t[:, None] + np.arange(horizon)])  # (W, horizon, n)
+            closing.append(shut[t[:, None] + np.arange(horizon)])  # (W, horizon)
     return (np.concatenate(actions).astype(np.float32), np.concatenate(latents).astype(np.float32),
-            np.concatenate(targets).astype(np.float32))
+            np.concatenate(targets).astype(np.float32), np.concatenate(closing).astype(np.float32))
 
 
-def training_sequences(vae: VAE, data: str | Path, settings: FATTraining,
-                       progress: Progress | None = None) -> tuple[list[Sequence], list[np.ndarray], dict]:
-    """Babbling sequences, the speech-relevant sequences latent matching performs, and the
-    synthesized training targets' latents (one array per utterance)."""
+def training_sequences(vae: VAE, data: str | Path, settings: FATTraining, progress: Progress | None = None
+                       ) -> tuple[list[Sequence], list[np.ndarray], list[np.ndarray], dict]:
+    """Babbling sequences, the speech-relevant sequences latent matching performs, the
+    synthesized training targets' latents and where their lips are shut (one array per utterance)."""
     dataset = Dataset(data)
     spec = dataset.spec()
     crop = crop_of(vae)
@@ -94,36 +101,81 @@ def training_sequences(vae: VAE, data: str | Path, settings: FATTraining,
     sentences = training_sentences(settings.voicings, settings.seed + 1, settings.sentences)
     spoken = synthesized(face.painter, crop, sentences)
     targets = [encode_crops(vae, s.crops) for s in spoken]
+    closing = [s.track.values[:, A["bilabial"]] >= 0.5 for s in spoken]
     pool = Sequence(np.concatenate([s.commands for s in babble]), np.concatenate([s.latents for s in babble]))
     with face:
         matched, errors = match_iterations(
             face, targets, pool, lambda frames: encode_frames(vae, frames), settings.iterations,
             settings.match_noise, settings.seed,
-            progress=None if progress is None else (lambda i, n: progress("latent matching", i, n, float("nan"))))
+            progress=None if progress is None else (lambda i, n: progress("latent matching", i, n, float("nan"))),
+            closing=closing)
     info = {"babble_frames": int(sum(len(s.commands) for s in babble)),
             "matched_frames": int(sum(len(s.commands) for s in matched)),
             "synthesized_frames": int(sum(len(t) for t in targets)),
             "matching_latent_mse": errors}
-    return babble + matched, targets, info
+    return babble + matched, targets, closing, info
 
 
-def calibrate_lead(spec, fat: FAT, vae: VAE, targets: list[np.ndarray], leads: range = range(1, 5),
-                   seed: int = 0) -> tuple[int, dict[int, float]]:
+LEADS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # half frames: servo lag is not a whole number of frames
+LATENT_SLACK = 0.2  # a lead may cost this much more latent error than the best if it times closures better
+
+
+def calibrate_lead(spec, fat: FAT, vae: VAE, targets: list[np.ndarray], closing: list[np.ndarray],
+                   leads: tuple[float, ...] = LEADS, seed: int = 0) -> tuple[float, dict[float, dict]]:
     """The lead (frames) at which the FAT's performed speech best matches its targets.
 
-    Performed on the face with its real lag, scored by latent MSE on training utterances (never
-    the test material): the smallest error wins.
+    Each lead is performed on the face with its real lag, on training utterances (never the test
+    material), and scored twice: latent MSE between the target frames and what the camera saw
+    (the mouth's overall shape), and closure mismatch, the share of frames in which the lips are
+    shut (the simulator's lip geometry at the measured positions, gap < CLOSED_GAP_MM) while the
+    target is open, or open while it is shut. Closures decide, among the leads within
+    LATENT_SLACK of the best latent error: the lips shut quickly (a few mm from rest) but the
+    jaw opens slowly, so the lead that fits the shape best shuts the lips ~50 ms early, and a
+    closure out of time is what an observer sees first. On a real face, the closure timing would
+    come from a lip-contact sensor or a fast camera instead of the simulator's geometry.
     """
-    errors = {}
+    scores = {}
     for frames in leads:
-        squared = []
-        for target in targets:
+        squared, mismatch = [], []
+        for target, shut in zip(targets, closing, strict=True):
             commands = np.stack(list(stream_commands(StreamingFAT(fat, spec.neutral), target, frames)))
             with SimFace(spec, seed=seed) as face:
-                seen = encode_frames(vae, execute(face, commands, spec.camera.fps).frames)
+                run = execute(face, commands, spec.camera.fps)
+                seen = encode_frames(vae, run.frames)
+                closed = np.array([face.painter.mouth_of(p).centre_gap_mm() < CLOSED_GAP_MM for p in run.positions])
             squared.append(((seen - target) ** 2).mean(1))
-        errors[frames] = float(np.concatenate(squared).mean())
-    return min(errors, key=errors.get), errors
+            mismatch.append(closed != shut)
+        scores[frames] = {"latent_mse": float(np.concatenate(squared).mean()),
+                          "closure_mismatch": float(np.concatenate(mismatch).mean())}
+    best_latent = min(s["latent_mse"] for s in scores.values())
+    fair = [f for f in leads if scores[f]["latent_mse"] <= (1 + LATENT_SLACK) * best_latent]
+    return min(fair, key=lambda f: (scores[f]["closure_mismatch"], scores[f]["latent_mse"])), scores
+
+
+def fit_fat(sequences: list[Sequence], spec, out: str | Path | None, settings: FATTraining,
+            model_overrides: dict | None = None, *, resume: bool = False, progress: Progress | None = None,
+            meta: dict | None = None) -> tuple[FAT, dict]:
+    """Train a FAT on prepared sequences (checkpointed into `out`, unless None): (model, fit's result)."""
+    if settings.closure_frames not in ("closures", "all"):
+        raise ValueError(f"closure_frames must be 'closures' or 'all', got {settings.closure_frames!r}")
+    config = fat_config_for(spec, **(model_overrides or {}))
+    actions, latents, targets, closing = windows(sequences, config.history, config.horizon, settings.reverse)
+    torch.manual_seed(settings.seed)
+    model = FAT(config)
+    model.set_normalizer(torch.from_numpy(latents.reshape(-1, config.latent).mean(0)),
+                         torch.from_numpy(latents.reshape(-1, config.latent).std(0)))
+    a, z, y, shut = map(torch.from_numpy, (actions, latents, targets, closing))
+    every_frame = settings.closure_frames == "all"
+
+    def batch(rng: np.random.Generator) -> tuple[torch.Tensor, ...]:
+        i = torch.from_numpy(rng.integers(len(a), size=settings.train.batch_size))
+        noise = torch.from_numpy(rng.normal(0, settings.history_noise, (len(i), *a.shape[1:])).astype(np.float32))
+        return ((a[i] + noise).clamp(0, 1), z[i], y[i]) + (() if every_frame else (shut[i],))
+
+    result = fit(model, batch, settings.train, out, resume=resume,
+                 progress=None if progress is None else (lambda s, t, loss: progress("train FAT", s, t, loss)),
+                 meta={**(meta or {}), "windows": len(a), "closing_windows": int((closing.sum(1) > 0).sum())})
+    return model, {**result, "windows": len(a)}
 
 
 def train_fat(vae: VAE, data: str | Path, out: str | Path, settings: FATTraining = FATTraining(),
@@ -131,27 +183,14 @@ def train_fat(vae: VAE, data: str | Path, out: str | Path, settings: FATTraining
     """Build the training sequences, then train a FAT on them into `out`."""
     out = Path(out)
     spec = Dataset(data).spec()
-    sequences, spoken, info = training_sequences(vae, data, settings, progress)
-    config = fat_config_for(spec, **(model_overrides or {}))
-    actions, latents, targets = windows(sequences, config.history, config.horizon, settings.reverse)
-    torch.manual_seed(settings.seed)
-    model = FAT(config)
-    model.set_normalizer(torch.from_numpy(latents.reshape(-1, config.latent).mean(0)),
-                         torch.from_numpy(latents.reshape(-1, config.latent).std(0)))
-    a, z, y = map(torch.from_numpy, (actions, latents, targets))
-
-    def batch(rng: np.random.Generator) -> tuple[torch.Tensor, ...]:
-        i = torch.from_numpy(rng.integers(len(a), size=settings.train.batch_size))
-        noise = torch.from_numpy(rng.normal(0, settings.history_noise, (len(i), *a.shape[1:])).astype(np.float32))
-        return (a[i] + noise).clamp(0, 1), z[i], y[i]
-
+    sequences, spoken, closing, info = training_sequences(vae, data, settings, progress)
     meta = {"data": str(data), "face": spec.name, "vae": asdict(vae.config), "settings": asdict(settings),
-            "data_info": info, "windows": len(a)}
-    result = fit(model, batch, settings.train, out, resume=resume,
-                 progress=None if progress is None else (lambda s, t, loss: progress("train FAT", s, t, loss)),
-                 meta=meta)
-    best, errors = calibrate_lead(spec, model, vae, spoken[: settings.calibration_utterances], seed=settings.seed)
+            "data_info": info}
+    model, result = fit_fat(sequences, spec, out, settings, model_overrides, resume=resume, progress=progress,
+                            meta=meta)
+    n = settings.calibration_utterances
+    best, scores = calibrate_lead(spec, model, vae, spoken[:n], closing[:n], seed=settings.seed)
     model.config = replace(model.config, lead=best)
-    save_model(model, out, {**read_meta(out), "lead_errors": errors})
+    save_model(model, out, {**read_meta(out), "lead_scores": scores})
     export_fat(model, out / FAT_ONNX, spec.name)  # the deployment graph `say` streams on (onnxruntime)
-    return {**result, **info, "windows": len(a), "lead": best, "lead_errors": errors}
+    return {**result, **info, "lead": best, "lead_scores": scores}

@@ -14,6 +14,9 @@ lips: for actuator i with closing direction c_i (+1: larger closes, -1: smaller 
 k_i * max(0, c_i * (A_i - A^_i)). With the paper's face (upper lip -1, lower lip +1, jaw +1)
 this is exactly eq. 7; directions come from the face spec, so a jaw whose 0 is shut works too.
 Sums over frames are divided by their number, so lambda does not depend on the batch size.
+The penalty can be limited to the frames whose target shuts the lips (`closing`): applied to
+every frame, it is a quantile loss that tilts every ambiguous frame (a nearly closed vowel)
+toward a closed command; the paper means it for "key frames" where complete closure is critical.
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ class FATConfig:
     closure_sign: tuple[int, ...] = (-1, 1, -1)  # +1: a larger command closes; -1: a smaller one
     closure_k: tuple[float, ...] = (1.0, 1.0, 1.0)  # k_0, k_1, k_2 of eq. 7
     closure_weight: float = 1.0  # lambda of eq. 8
-    lead: int = 1  # deployment: frames between sending A_t and the target frame L_t it aims at;
+    lead: float = 1.0  # deployment: frames between sending A_t and the target frame L_t it aims at;
     # at least 1 (a command shows one frame later), calibrated after training for the servos' lag
+    # (fractional: the target latents are interpolated between frames)
 
     def __post_init__(self) -> None:
         if self.d_model % self.heads:
@@ -54,15 +58,20 @@ class FATConfig:
 
 
 def closure_loss(pred: torch.Tensor, target: torch.Tensor, index: tuple[int, ...], sign: tuple[int, ...],
-                 k: tuple[float, ...]) -> torch.Tensor:
-    """Eq. 7: (..., n_actions) predictions and targets -> the mean closure penalty per frame."""
+                 k: tuple[float, ...], closing: torch.Tensor | None = None) -> torch.Tensor:
+    """Eq. 7: (..., n_actions) predictions and targets -> the mean closure penalty per frame.
+
+    `closing` (...,) weights each frame (1: its target shuts the lips, 0: no penalty); None
+    penalises every frame, as eq. 7 is written.
+    """
     if not index:
         return pred.new_zeros(())
     idx = torch.tensor(index)
     c = torch.tensor(sign, dtype=pred.dtype)
     weights = torch.tensor(k, dtype=pred.dtype)
     short = F.relu(c * (target[..., idx] - pred[..., idx]))  # how much less closed than the target
-    return (short * weights).sum(-1).mean()
+    per_frame = (short * weights).sum(-1)
+    return per_frame.mean() if closing is None else (per_frame * closing).mean()
 
 
 class _Attention(nn.Module):
@@ -135,14 +144,16 @@ class FAT(nn.Module):
         self.latent_mean.copy_(mean)
         self.latent_std.copy_(std.clamp_min(1e-3))
 
-    def forward(self, actions: torch.Tensor, latents: torch.Tensor,
-                target: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def forward(self, actions: torch.Tensor, latents: torch.Tensor, target: torch.Tensor | None = None,
+                closing: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Predict the next commands; with `target`, also the loss.
 
         Args:
             actions: (B, history, n_actions) previous commands in [0, 1], oldest first.
             latents: (B, horizon, latent) target-frame latents, L_t first.
             target: (B, horizon, n_actions) the commands A_t, A_{t+1}, or None.
+            closing: (B, horizon) 1 where the target frame shuts the lips: the closure loss's
+                frames (None: every frame).
 
         Returns:
             (commands (B, horizon, n_actions), loss or None).
@@ -159,5 +170,5 @@ class FAT(nn.Module):
             return commands, None
         c = self.config
         mae = (commands - target).abs().mean()
-        closure = closure_loss(commands, target, c.closure_index, c.closure_sign, c.closure_k)
+        closure = closure_loss(commands, target, c.closure_index, c.closure_sign, c.closure_k, closing)
         return commands, mae + c.closure_weight * closure

@@ -1,14 +1,19 @@
 """Training material for the audio -> articulation model: eSpeak speech, its targets, augmentation.
 
-Every sentence below is spoken by eSpeak NG in several voice variants, rates and pitches; its
-phoneme events give the articulation targets (`articulate`) exactly, so no labelling is
-needed. The last `HELD_OUT` sentences of each language are never trained on: they are the
-evaluation set, spoken by the default voice and by a variant the training never hears.
+Every sentence below is spoken by eSpeak NG in several voice variants (drawn from every variant
+it ships but the held-out ones), rates and pitches; its phoneme events give the articulation
+targets (`articulate`) exactly, so no labelling is needed. The English sentences are also
+spoken by voices of other synthesizers built from people's recordings (`OTHER_TRAIN_VOICES`,
+Flite's awb and rms, when installed), whose segment timings serve the same way. The last
+`HELD_OUT` sentences of each language are never trained on: they are the evaluation set, spoken
+by the default voice and by a variant the training never hears; whole voices are held out too
+(`HELD_OUT_VARIANTS`, and the CMU ARCTIC speaker slt of Flite and Festival).
 
 Augmentation (`augment`) makes eSpeak's clean studio voice look like a room and a microphone:
 tape-speed change (0.9-1.1, which also shifts the formants as a different vocal tract would;
 the targets are time-stretched to match), gain, reverberation (an exponentially decaying
-noise impulse response, RT60 0.1-0.5 s) and coloured noise at 10-30 dB SNR. Pitch varies at
+noise impulse response, RT60 0.1-0.5 s), a telephone codec (8 kHz band, 8-bit mu-law) and
+coloured noise at 10-30 dB SNR. Pitch varies at
 synthesis (eSpeak's pitch parameter), which leaves the timing, and so the targets, unchanged.
 """
 
@@ -107,8 +112,16 @@ SENTENCES = {
            "نحن نحب الموسيقى كثيرا.", "أريد كوبا من الماء البارد.", "القطار يصل بعد خمس دقائق.",
            "صباح الخير، كيف حالك؟", "اشتريت برتقالا وموزا من السوق.", "الطفل نائم في سريره."),
 }
-TRAIN_VARIANTS = ("", "+m1", "+m2", "+m3", "+m4", "+m7", "+f1", "+f2", "+f4", "+f5")
+TRAIN_VARIANTS = ("", "+m1", "+m2", "+m3", "+m4", "+m7", "+f1", "+f2", "+f4", "+f5")  # the FAT's voicings
 EVAL_VARIANTS = ("", "+f3")  # the default voice and a variant the training never hears
+HELD_OUT_VARIANTS = ("+f3", "+m6")  # never trained on: `eval articulation`'s voices
+OTHER_TRAIN_VOICES = ("flite:awb", "flite:rms", "flite:kal16")  # slt (Flite and Festival) is held out
+OTHER_VOICINGS = 3  # rate and pitch voicings of each English sentence per other voice
+
+
+def training_variants() -> tuple[str, ...]:
+    """The default voice and every eSpeak NG variant but the held-out ones."""
+    return ("", *(v for v in tts.variants() if v not in HELD_OUT_VARIANTS))
 
 
 @dataclass
@@ -131,21 +144,38 @@ def speak(text: str, lang: str, variant: str = "", rate: int = 165, pitch: int =
     return Utterance(lang, text, voice, audio, track.values.astype(np.float32))
 
 
+def speak_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float | None = None) -> Utterance:
+    """One English sentence in another synthesizer's voice (`speech.synthesizers`)."""
+    from mirrorface.speech.synthesizers import synthesize_other
+
+    speech = synthesize_other(text, voice, stretch, f0_hz)
+    track = articulate(speech.phonemes, speech.duration_ms, TARGET_FPS, "en", speech.audio, speech.sample_rate)
+    audio = resample(speech.audio, speech.sample_rate, FEATURE_RATE)
+    return Utterance("en", text, voice, audio, track.values.astype(np.float32))
+
+
 def split(lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(training sentences, held-out sentences) of a language."""
     return SENTENCES[lang][:-HELD_OUT], SENTENCES[lang][-HELD_OUT:]
 
 
-def training_corpus(seed: int, voices_per_sentence: int = 5,
-                    sentences_per_language: int | None = None) -> list[Utterance]:
-    """Every training sentence of every language in `voices_per_sentence` random voicings."""
+def training_corpus(seed: int, voices_per_sentence: int = 5, sentences_per_language: int | None = None,
+                    other_voices: tuple[str, ...] = ()) -> list[Utterance]:
+    """Every training sentence of every language in `voices_per_sentence` random eSpeak voicings,
+    and the English ones in each of `other_voices` (another synthesizer's) in OTHER_VOICINGS
+    random rates (duration x0.8-1.25) and pitches (mean 90-230 Hz: male to female)."""
     rng = np.random.default_rng(seed)
+    variants = training_variants()
     corpus = []
     for lang in SENTENCES:
         for text in split(lang)[0][:sentences_per_language]:
-            for variant in rng.choice(TRAIN_VARIANTS, size=voices_per_sentence, replace=False):
+            for variant in rng.choice(variants, size=voices_per_sentence, replace=False):
                 rate, pitch = int(rng.integers(130, 210)), int(rng.integers(-20, 31))
                 corpus.append(speak(text, lang, str(variant), rate, pitch))
+    for voice in other_voices:
+        for text in split("en")[0][:sentences_per_language]:
+            corpus.extend(speak_other(text, voice, round(float(rng.uniform(0.8, 1.25)), 2),
+                                      round(float(rng.uniform(90, 230)))) for _ in range(OTHER_VOICINGS))
     return corpus
 
 
@@ -186,6 +216,16 @@ def add_reverb(audio: np.ndarray, rt60_s: float, rng: np.random.Generator) -> np
     return (wet * np.sqrt(np.sum(audio**2) / (np.sum(wet**2) + 1e-12))).astype(np.float32)
 
 
+def add_codec(audio: np.ndarray) -> np.ndarray:
+    """A telephone line: band-limited to 8 kHz sampling, then 8-bit mu-law (G.711-like)."""
+    narrow = resample_poly(resample_poly(audio, 1, 2), 2, 1)[: len(audio)].astype(np.float32)
+    peak = max(float(np.abs(narrow).max()), 1e-6)
+    x = np.clip(narrow / peak, -1, 1)
+    mu = 255.0
+    coded = np.round(np.sign(x) * np.log1p(mu * np.abs(x)) / np.log1p(mu) * 127) / 127
+    return (np.sign(coded) * np.expm1(np.abs(coded) * np.log1p(mu)) / mu * peak).astype(np.float32)
+
+
 def augment(utt: Utterance, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """A random acoustic variant of an utterance: ((samples,) audio, (F, 9) targets at 100 Hz)."""
     speed = rng.uniform(0.9, 1.1)
@@ -194,6 +234,8 @@ def augment(utt: Utterance, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
     targets = stretch_targets(utt.targets, down / 100, 1 + len(audio) // int(FEATURE_RATE / TARGET_FPS))
     if rng.random() < 0.5:
         audio = add_reverb(audio, rng.uniform(0.1, 0.5), rng)
+    if rng.random() < 0.2:
+        audio = add_codec(audio)
     if rng.random() < 0.7:
         audio = add_noise(audio, rng.uniform(10, 30), rng)
     audio = audio * 10 ** (rng.uniform(-24, 6) / 20)  # microphones and singers differ in level

@@ -24,6 +24,7 @@ from mirrorface.errors import MirrorfaceError
 from mirrorface.models.audio2artic import BILABIAL, Audio2Artic, Audio2ArticConfig
 from mirrorface.speech import audio_corpus
 from mirrorface.speech.features import FEATURE_RATE, log_mel
+from mirrorface.speech.synthesizers import available
 from mirrorface.timeline import Timed, Timeline
 from mirrorface.training import checkpoint
 from mirrorface.training.loop import TrainConfig as LoopConfig
@@ -45,6 +46,7 @@ class TrainConfig:
     seed: int = 0  # seeds the corpus voices, the model init and every step's batch
     voices_per_sentence: int = 5  # voicings (variant, rate, pitch) of each training sentence
     sentences_per_language: int | None = None  # None: all; a quick run uses a few
+    other_voices: tuple[str, ...] = audio_corpus.OTHER_TRAIN_VOICES  # other synthesizers' voices, if installed
     save_every: int = 500  # steps between checkpoints, so an interrupt loses little
 
 
@@ -110,8 +112,8 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
     else:
         torch.manual_seed(config.seed)
         model = Audio2Artic(model_config)
-    corpus = audio_corpus.training_corpus(config.seed, config.voices_per_sentence,
-                                          config.sentences_per_language)
+    corpus = audio_corpus.training_corpus(config.seed, config.voices_per_sentence, config.sentences_per_language,
+                                          tuple(v for v in config.other_voices if available(v)))
     if not resume:  # the input normaliser: per-band statistics of augmented training features
         rng = np.random.default_rng([config.seed, 1 << 30])
         sample = corpus[:: max(1, len(corpus) // 200)]  # ~200 clips spread over every language
@@ -120,8 +122,9 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
         model.set_normalizer(torch.from_numpy(mels.mean(0)), torch.from_numpy(mels.std(0)))
     loop = LoopConfig(steps=config.steps, batch_size=config.batch_size, lr=config.lr,
                       weight_decay=config.weight_decay, seed=config.seed, save_every=config.save_every)
+    voices = sorted({u.voice for u in corpus})
     return fit(model, lambda rng: _batch(corpus, config, model.config, rng), loop, out, resume=resume,
-               progress=progress, meta={"data": asdict(config), "utterances": len(corpus)})
+               progress=progress, meta={"data": asdict(config), "utterances": len(corpus), "voices": voices})
 
 
 @torch.no_grad()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -119,6 +120,14 @@ class _ESpeak:
         self.lib.espeak_Synchronize()
         audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
         return audio, list(self._events)
+
+
+def variants() -> tuple[str, ...]:
+    """Every voice variant eSpeak NG ships ("+f1", "+klatt", ...), sorted."""
+    import espeakng_loader
+
+    folder = Path(espeakng_loader.__file__).parent / "espeak-ng-data" / "voices" / "!v"
+    return tuple(sorted(f"+{p.name}" for p in folder.iterdir() if p.is_file()))
 
 
 _engine: _ESpeak | None = None

@@ -33,6 +33,11 @@ DRIVES: dict[str, float] = {
 }
 
 N_LIP = 15  # points per lip contour, corner to corner (x from -, i.e. the robot's right, to +)
+# The "centre region" of the mouth: lip points within 30% of the half-width of the midline (the
+# middle 5 of the 15 contour points). Narrow enough to ignore the corners, which stay near-closed
+# in every vowel; wide enough that a one-point pinch or cupid's-bow notch does not decide alone.
+CENTRE = np.abs(np.linspace(-1.0, 1.0, N_LIP)) <= 0.3
+CLOSED_GAP_MM = 1.0  # lips shut below this centre gap (argued at eval.articulation.CLOSURE_THRESHOLD_MM)
 MOUTH_Y = 50.0  # resting height of the mouth line
 MOUTH_HALF_WIDTH = 25.0
 JAW_HINGE = np.array([0.0, 2.0, -62.0])  # the jaw rotates about the x axis through this point
@@ -90,6 +95,10 @@ class MouthShape:
 
     def contours(self) -> np.ndarray:
         return np.stack([self.upper_outer, self.upper_inner, self.lower_inner, self.lower_outer])
+
+    def centre_gap_mm(self) -> float:
+        """Mean vertical distance (mm) between the inner lip contours over the CENTRE region."""
+        return float(np.mean(self.lower_inner[CENTRE, 1] - self.upper_inner[CENTRE, 1]))
 
 
 @dataclass

@@ -1,0 +1,129 @@
+"""Speech from synthesizers other than eSpeak NG, with their own segment timings.
+
+Flite's voices awb, rms and slt are built from CMU ARCTIC recordings of real speakers (kal16 is
+a diphone voice from another speaker), and
+Festival's us-slt-hts is a statistical voice trained on one of them: they sound like people,
+not like eSpeak's formant synthesis, which is what an audio-only path must generalise to. Both
+report where every segment ends, so their timings are known exactly, as eSpeak's are:
+- Flite: `flite -psdur` prints `phone:end_s` for each segment;
+- Festival: a Scheme script walks the utterance's Segment relation (name, end).
+Segments are CMU ARPAbet, mapped to eSpeak mnemonics with forced alignment's table, and put in
+eSpeak's conventions so that everything downstream (`articulate`, `closure_intervals`) reads
+them alike: pauses are gaps, and a voiceless stop (p, t, k) starts at its release burst, not at
+its closure (its segment's silent start is left as a gap, which is where the lips shut).
+
+Debian packages: `flite` (awb, rms, slt), `festival` and `festvox-us-slt-hts`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from mirrorface.errors import MirrorfaceError
+from mirrorface.speech.align import to_espeak
+from mirrorface.speech.tts import Speech
+from mirrorface.timeline import Timed, Timeline
+
+VOICES = ("flite:awb", "flite:rms", "flite:slt", "flite:kal16", "festival:slt_hts")
+_FESTIVAL_VOICE = {"slt_hts": "cmu_us_slt_arctic_hts"}
+
+_FESTIVAL_SCRIPT = """(voice_{voice})
+(set! utt (Utterance Text "{text}"))
+(utt.synth utt)
+(utt.save.wave utt "{wav}" 'riff)
+(mapcar (lambda (s) (format t "%s:%f\\n" (item.name s) (item.feat s "end"))) (utt.relation.items utt 'Segment))
+"""
+
+
+def available(voice: str) -> bool:
+    """Whether the voice's synthesizer is installed here."""
+    engine = voice.split(":")[0]
+    return shutil.which({"flite": "flite", "festival": "festival"}.get(engine, engine)) is not None
+
+
+def _segments(printed: str) -> list[tuple[str, float]]:
+    """`phone:end_s` tokens (space or line separated) -> [(phone, end_s)]."""
+    out = []
+    for token in printed.split():
+        phone, _, end = token.rpartition(":")
+        try:
+            out.append((phone, float(end)))
+        except ValueError:
+            continue  # anything else the program printed
+    return out
+
+
+VOICELESS_STOPS = ("p", "t", "k")
+_HOP_MS = 5
+
+
+def _release_ms(audio: np.ndarray, rate: int, start: int, end: int) -> int:
+    """Where a voiceless stop's burst comes inside its segment [start, end) ms: the largest rise
+    of the 5 ms RMS from one frame to the next (its silent closure comes before)."""
+    hop = rate * _HOP_MS // 1000
+    piece = audio[start * rate // 1000 : end * rate // 1000]
+    frames = piece[: len(piece) // hop * hop].reshape(-1, hop)
+    if len(frames) < 2:
+        return start
+    level = np.log(np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1)) + 1e-5)
+    return start + _HOP_MS * (int(np.argmax(np.diff(level))) + 1)
+
+
+def _timeline(segments: list[tuple[str, float]], audio: np.ndarray | None = None,
+              rate: int | None = None) -> Timeline[str]:
+    """Segments ending at their times -> eSpeak mnemonics (ms), in eSpeak's conventions (pauses
+    are gaps; with the audio, voiceless stops start at their release)."""
+    out, start = [], 0
+    for phone, end_s in segments:
+        end = int(round(end_s * 1000))
+        symbol = to_espeak(phone)
+        if end > start and symbol is not None:
+            begin = _release_ms(audio, rate, start, end) if audio is not None and symbol in VOICELESS_STOPS else start
+            out.append(Timed(begin, end, symbol))
+        start = max(start, end)
+    return Timeline(out)
+
+
+def synthesize_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float | None = None) -> Speech:
+    """English `text` spoken by `voice` (one of VOICES), with its segment timeline.
+
+    Flite voices also take a duration stretch (>1: slower) and a mean pitch in Hz (training
+    voicings); Festival's speaks as it is.
+
+    Raises:
+        MirrorfaceError: an unknown voice, its synthesizer missing, or nothing spoken.
+    """
+    from mirrorface.speech.audio import load_audio
+
+    if voice not in VOICES:
+        raise MirrorfaceError(f"unknown voice {voice!r}; choose one of {', '.join(VOICES)}")
+    if not available(voice):
+        raise MirrorfaceError(f"{voice.split(':')[0]} is not installed (apt-get install flite festival "
+                              f"festvox-us-slt-hts)")
+    engine, name = voice.split(":")
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "speech.wav"
+        if engine == "flite":
+            options = ["--setf", f"duration_stretch={stretch}"]
+            if f0_hz is not None:
+                options += ["--setf", f"int_f0_target_mean={f0_hz}"]
+            run = subprocess.run(["flite", "-voice", name, *options, "-psdur", "-t", text, "-o", str(wav)],
+                                 capture_output=True, text=True, check=False)
+        else:
+            script = Path(tmp) / "say.scm"
+            clean = text.replace("\\", " ").replace('"', " ")
+            script.write_text(_FESTIVAL_SCRIPT.format(voice=_FESTIVAL_VOICE[name], text=clean, wav=wav))
+            run = subprocess.run(["festival", "-b", str(script)], capture_output=True, text=True, check=False)
+        if run.returncode != 0 or not wav.exists():
+            raise MirrorfaceError(f"{voice} could not speak {text!r}: {run.stderr.strip()[-200:]}")
+        rate = 16000
+        audio = load_audio(wav, sample_rate=rate)
+    phonemes = _timeline(_segments(run.stdout), audio, rate)
+    if not len(phonemes) or not np.any(audio):
+        raise MirrorfaceError(f"{voice} spoke nothing for {text!r}")
+    return Speech(audio.astype(np.float32), rate, phonemes, "en")

@@ -1,0 +1,59 @@
+"""The held-out articulation test: its material is held out, its probe times the face finely, its
+figures reward the right motion and not a shut mouth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mirrorface.articulation.sources import Utterance, track_of
+from mirrorface.eval import articulation as art
+from mirrorface.eval.unseen_speech import PROBE_RATE, SENTENCES, VOICES, Truth, measure, pool, probe_motion
+from mirrorface.speech import audio_corpus, corpus, tts
+from mirrorface.speech.accuracy import SENTENCES as AUDIO_TEST_SENTENCES
+from mirrorface.speech.accuracy import TUNING_SENTENCES
+
+
+def test_the_material_is_held_out_and_dense_in_labials():
+    seen = {s for lang in audio_corpus.SENTENCES.values() for s in lang}
+    seen |= set(corpus.TEST_SENTENCES) | set(TUNING_SENTENCES) | set(AUDIO_TEST_SENTENCES)
+    assert len(SENTENCES) >= 24 and not seen & set(SENTENCES)
+    for text in SENTENCES:  # at least two bilabials and one labiodental each, by spelling
+        low = text.lower()
+        assert sum(low.count(c) for c in "pbm") >= 2 and sum(low.count(c) for c in "fv") >= 1, text
+    voices = {v for _, v, _ in VOICES}
+    assert len(VOICES) >= 2 and not voices & (set(audio_corpus.TRAIN_VARIANTS) | set(audio_corpus.training_variants()))
+    assert voices <= set(audio_corpus.HELD_OUT_VARIANTS)
+
+
+def test_probe_reads_the_face_five_times_a_frame(lips10):
+    jaw = lips10.index_of("jaw")
+    commands = np.tile(lips10.neutral, (6, 1))
+    commands[:, jaw] = 0.6
+    positions = probe_motion(lips10, commands, lips10.camera.fps)
+    assert positions.shape == (6 * 5, lips10.n)
+    assert positions[0, jaw] == pytest.approx(lips10.neutral[jaw], abs=1e-6)  # sent at 0 s, not yet moved
+    assert np.all(np.diff(positions[:, jaw]) >= -1e-9) and positions[4, jaw] > positions[1, jaw]
+
+
+@pytest.fixture(scope="module")
+def spoken() -> Utterance:
+    speech = tts.synthesize(SENTENCES[0], "en", variant=VOICES[0][1], rate=VOICES[0][2])
+    return Utterance(speech.audio, speech.sample_rate, "en", speech.phonemes, "tts")
+
+
+def test_the_planned_track_hits_its_closures_and_the_late_control_does_not(spoken):
+    values = track_of(spoken, PROBE_RATE).values
+    truth = Truth.of(spoken)
+    row = measure(art.target_gap_mm(values), art.target_labiodental_contact(values), PROBE_RATE, truth)
+    figures = pool([row])
+    assert figures["bilabial"]["rate"] == 1.0 and figures["bilabial_shifted"]["rate"] < 0.7
+    assert figures["vowel_closed"]["rate"] < 0.1 and abs(figures["onset"]["median_ms"]) <= 30
+
+
+def test_a_mouth_kept_shut_is_caught_by_the_vowel_time(spoken):
+    truth = Truth.of(spoken)
+    n = int(spoken.duration_ms * PROBE_RATE / 1000)
+    shut = pool([measure(np.zeros(n), np.zeros(n, bool), PROBE_RATE, truth)])
+    assert shut["bilabial"]["rate"] == 1.0 and shut["bilabial_shifted"]["rate"] == 1.0  # the control says: chance
+    assert shut["vowel_closed"]["rate"] == 1.0 and shut["open_vowel_closed"]["rate"] == 1.0

@@ -1,0 +1,38 @@
+"""Other synthesizers' speech and segment timings (Flite, Festival)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mirrorface.errors import MirrorfaceError
+from mirrorface.speech.synthesizers import _segments, _timeline, available, synthesize_other
+
+
+def test_segments_become_espeak_phonemes_with_their_times():
+    printed = "pau:0.224 m:0.252 ey:0.410 b:0.461 iy:0.575 v:0.610 pau:0.800\nsome other line"
+    timeline = _timeline(_segments(printed))
+    assert [(p.start, p.end, p.value) for p in timeline] == [  # pauses are gaps, as eSpeak's
+        (224, 252, "m"), (252, 410, "eI"), (410, 461, "b"), (461, 575, "i:"), (575, 610, "v")]
+
+
+def test_a_voiceless_stop_starts_at_its_burst():
+    import numpy as np
+
+    rate = 16000
+    audio = np.zeros(rate // 2, np.float32)
+    audio[: 2400] = 0.3 * np.sin(np.arange(2400) * 0.3)  # a vowel to 150 ms
+    audio[3200:4000] = 0.5 * np.random.default_rng(0).standard_normal(800)  # silence, then the burst at 200 ms
+    timeline = _timeline([("aa", 0.150), ("p", 0.250)], audio, rate)
+    assert [(p.start, p.end, p.value) for p in timeline] == [(0, 150, "A:"), (200, 250, "p")]
+
+
+def test_unknown_voices_are_refused():
+    with pytest.raises(MirrorfaceError, match="flite:awb"):
+        synthesize_other("hello", "flite:nobody")
+
+
+@pytest.mark.skipif(not available("flite:slt"), reason="flite is not installed (apt-get install flite)")
+def test_flite_speaks_with_its_segment_timings():
+    speech = synthesize_other("Bob may move.", "flite:slt")
+    assert speech.sample_rate == 16000 and [p.value for p in speech.phonemes][:3] == ["b", "A:", "b"]
+    assert speech.phonemes[-1].value == "v" and speech.phonemes[-1].end <= speech.duration_ms  # then a pause
