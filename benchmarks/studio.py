@@ -204,7 +204,7 @@ def screenshots(page, folder: Path) -> None:
     page.wait_for_timeout(800)
     shoot(page, folder, "analysis")
     page.click("#tabs button[data-view='chat']")
-    page.fill("#chat-url", "http://127.0.0.1:8080/chat")
+    page.fill("#chat-url", "http://127.0.0.1:8080")
     shoot(page, folder, "chat")
 
 

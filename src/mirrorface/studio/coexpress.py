@@ -50,6 +50,15 @@ class Answer:
     robot: np.ndarray  # (H, W, 3) the face's camera picture after the tick
 
 
+class BrowserPaced(MonotonicClock):
+    """The wall clock, without waits: the browser's frames pace the ticks (one in flight at a time),
+    and the face still moves for the time that really passed (the scheduler catches the simulator
+    up to this clock at each send). Waiting out each tick here would add a period to every round trip."""
+
+    def wait_until(self, t: float, stop=None, poll_s: float = 0.05) -> bool:
+        return True
+
+
 class WebcamCoexpression:
     """One browser session driving one face: `open()`, `step()` per frame, `close()` (or `with`)."""
 
@@ -59,12 +68,12 @@ class WebcamCoexpression:
         self.loop = session.make_loop(self.face, parts, session.loop_config(mode, RATE_HZ))
         self.source = LatestFrame()
         self.detector = FaceMeshDetector(video=True)
-        self.clock: MonotonicClock | None = None
+        self.clock: BrowserPaced | None = None
 
     def open(self) -> WebcamCoexpression:
         self.face.connect()
         self.loop.warm_up()
-        self.clock = MonotonicClock()  # the browser paces the ticks; the face moves for the time that passes
+        self.clock = BrowserPaced()
         self.loop.pace(self.clock)
         return self
 
