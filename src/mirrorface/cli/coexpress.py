@@ -44,7 +44,6 @@ def coexpress(
     seed: int = typer.Option(0, help="Seeds the synthetic people and the simulated camera."),
 ) -> None:
     """Run the coexpression loop: a person (synthetic, video or webcam) in, the robot's face out."""
-    import numpy as np
 
     from mirrorface.coexpression import session
     from mirrorface.coexpression.loop import loop_rate
@@ -95,9 +94,9 @@ def coexpress(
     if isinstance(person, SyntheticSource):
         rows = event_timings(ticks, person, parts.outputs, 1.0 / rate)
         s = summarize(rows)
-        lead = np.nanmedian([r["apex_s"] - r["robot_80_s"] for r in rows])
+        lead = ("none reached" if not s["reached"] else f"median {s['median_lead_s'] * 1000:+.0f} ms ahead of the apex")
         typer.echo(f"robot at 80% of its expression before the person's apex in {s['before_apex']:.0%} of "
-                   f"{s['events']} expressions (median {lead * 1000:+.0f} ms ahead of the apex)")
+                   f"{s['events']} expressions ({lead})")
     if out is not None:
         typer.echo(str(out))
 
