@@ -5,6 +5,7 @@ import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
+import pytest
 
 from mirrorface.cli.main import main
 from mirrorface.face.spec import load_spec
@@ -53,3 +54,10 @@ def test_an_unreachable_endpoint_is_one_line(tmp_path, monkeypatch, capsys):
 def test_a_remote_endpoint_needs_to_be_allowed(tmp_path, capsys):
     assert main(["chat", "--llm", "http://192.0.2.1:8080"]) == 1
     assert "--allow-remote" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:abc", "ftp://127.0.0.1/"])
+def test_a_malformed_endpoint_is_one_line(url, capsys):
+    assert main(["chat", "--llm", url]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --llm must be an http"), err

@@ -125,3 +125,11 @@ def test_emulate_exits_130_on_ctrl_c_and_refuses_bad_faults(emulator, tmp_path, 
     assert main(["emulate", "canbus"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0].startswith("error: --fault must be one of") and err[1].startswith("error: no emulator for bus")
+
+
+def test_emulate_link_never_replaces_a_file(tmp_path, capsys):
+    """--link replaces a link an earlier run left, never a file of the user's."""
+    precious = tmp_path / "myface.toml"
+    precious.write_text("keep me")
+    assert main(["emulate", "feetech", "--face", "lips10", "--link", str(precious)]) == 1
+    assert "not a link" in capsys.readouterr().err and precious.read_text() == "keep me"

@@ -81,3 +81,11 @@ def test_say_realtime_follows_a_wav_streamed_on_stdin(tmp_path):
         played = np.frombuffer(w.readframes(w.getnframes()), "<i2") / 32767.0
     start = int(0.01 * speech.sample_rate)
     assert np.allclose(played[start : start + len(speech.audio)], speech.audio, atol=2e-4)
+
+
+def test_say_realtime_with_nothing_to_say_is_one_line(tmp_path, capsys):
+    from mirrorface.cli.main import main
+
+    assert main(["say", "...", "--realtime", "--audio-out", str(tmp_path / "a.wav")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:"), err

@@ -53,8 +53,10 @@ def emulate(
         if calibration_out is not None:
             save_calibration(emulated_calibration(spec, bus, emulator.protocol.servos), calibration_out)
         if link is not None:
-            with contextlib.suppress(FileNotFoundError):
+            if link.is_symlink():  # a link left by an earlier run; anything else there is the user's
                 link.unlink()
+            elif link.exists():
+                raise MirrorfaceError(f"--link {link}: something that is not a link is already there")
             os.symlink(emulator.port, link)
             stack.callback(link.unlink, missing_ok=True)
         emulator.start()

@@ -80,7 +80,9 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
             utterances = ([_utterance(text, transcript, lang, voice, audio, method)] if audio is not None
                           else text_utterances(text if text is not None else transcript, lang, voice))
             chunks = plan_chunks(utterances, painter, lipsync)
-            first = next(chunks)  # any bad input (an unknown language) before the sound and the face start
+            first = next(chunks, None)  # any bad input (an unknown language) before the sound and the face start
+            if first is None:
+                raise MirrorfaceError("the text is empty: there is nothing to say")
             rate, chunks = first.sample_rate, itertools.chain([first], chunks)
         _say_live(spec, rate, chunks, audio_out, trajectory, out, lead_ms, deadline_ms, seed)
         return

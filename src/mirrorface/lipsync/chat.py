@@ -77,6 +77,8 @@ class Conversation:
             sentences.put(None)
         except MirrorfaceError as exc:
             sentences.put(exc)
+        except Exception as exc:  # anything else must still end the reply, or the planner waits forever
+            sentences.put(MirrorfaceError(f"the chat reply failed: {type(exc).__name__}: {exc}"))
 
 
 def _spoken(sentences, lang: str, voice: str | None) -> Iterator[Utterance]:

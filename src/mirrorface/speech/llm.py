@@ -8,6 +8,7 @@ The project runs no network at run time except loopback: another host must be al
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import urllib.error
@@ -23,6 +24,10 @@ TIMEOUT_S = 60.0  # a local model may think for a while before its first token
 def completions_url(url: str, allow_remote: bool = False) -> str:
     """The chat-completions address of a server given by its base URL (or the full path)."""
     parsed = urlparse(url)
+    try:
+        parsed.port  # noqa: B018 (a port that is not a number raises here, not deep inside urllib)
+    except ValueError:
+        parsed = parsed._replace(scheme="")
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise MirrorfaceError(f"--llm must be an http:// or https:// URL, got {url!r}")
     if not allow_remote and not is_loopback(parsed.hostname):
@@ -70,6 +75,8 @@ def reply_stream(url: str, messages: list[dict], model: str | None = None, *, al
     except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
         raise MirrorfaceError(f"the chat endpoint {endpoint} could not be reached ({reason})") from None
+    except http.client.HTTPException as exc:  # a reply cut short or not HTTP at all
+        raise MirrorfaceError(f"the chat endpoint {endpoint} broke off its reply ({type(exc).__name__})") from None
 
 
 def _delta(data: str, endpoint: str) -> str:
