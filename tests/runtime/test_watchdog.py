@@ -32,7 +32,7 @@ def test_a_stalled_planner_trips_the_watchdog_and_the_face_goes_safe(face):
             scheduler.play(k / 30, smile(face))
         assert not watchdog.tripped.is_set()
         assert watchdog.tripped.wait(2.0)  # ... then stalls
-        assert watchdog.tripped_at < 0.1 + 0.05  # tripped once the deadline passed (polled every 5 ms)
+        assert watchdog.tripped_at >= 0.1  # not before the deadline (how soon after it: benchmarks/runtime.py)
         with pytest.raises(WatchdogTripped, match="safe pose"):
             scheduler.play(11 / 30, smile(face))  # the planner comes back: too late, the run is over
     assert np.allclose(face.safety.last, face.spec.neutral)
@@ -56,3 +56,21 @@ def test_a_stalled_main_thread_is_interrupted_into_one_line(face):
             watchdog.arm()
             threading.Event().wait(5.0)  # a planner stuck in this thread
     assert np.allclose(face.safety.last, face.spec.neutral)
+
+
+def test_a_face_that_fails_while_easing_home_still_ends_the_run_with_its_reason(face):
+    """A bus that dies during the trip: the run still ends, with one message naming both failures."""
+    from mirrorface.errors import DeviceError
+
+    def broken(command):
+        raise DeviceError("servo 3 (jaw): no reply")
+
+    with Watchdog(face, deadline_s=0.1) as watchdog:
+        scheduler = Scheduler(face, MonotonicClock(), watchdog=watchdog)
+        watchdog.arm()
+        scheduler.play(0.0, smile(face))
+        face._write = broken  # the wire is cut while the planner stalls
+        assert watchdog.tripped.wait(2.0)
+        with pytest.raises(WatchdogTripped, match=r"safe pose \(servo 3 \(jaw\): no reply\)"):
+            scheduler.play(1.0, smile(face))
+    del face._write  # the wire mended, so the fixture can close the face

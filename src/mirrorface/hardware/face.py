@@ -92,6 +92,11 @@ class Face(ABC):
         self._write(sent)
         return sent
 
+    def seconds_to_neutral(self) -> float:
+        """How long the speed limits need to bring the last command back to neutral (plus two ticks)."""
+        ticks = np.max(np.abs(self.safety.last - self.spec.neutral) / self.spec.speed) * self.spec.camera.fps
+        return float(np.ceil(ticks) + 2) / self.spec.camera.fps
+
     def go_neutral(self, seconds: float = 1.0) -> None:
         """Ease back to the neutral pose at a safe speed."""
         steps = max(1, int(seconds * 30))
@@ -102,7 +107,7 @@ class Face(ABC):
     def close(self) -> None:
         if self._connected:
             try:
-                self.go_neutral()
+                self.go_neutral(max(1.0, self.seconds_to_neutral()))  # a slow face is given the time it needs
             finally:
                 self._disconnect()
                 self._connected = False

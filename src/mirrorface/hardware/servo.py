@@ -118,11 +118,6 @@ class ServoFace(Face):
             self._end_safe()
             raise
 
-    def _seconds_to_neutral(self) -> float:
-        """How long the speed limits need from the last command to neutral (plus two ticks)."""
-        ticks = np.max(np.abs(self.safety.last - self.spec.neutral) / self.spec.speed) * self.spec.camera.fps
-        return float(np.ceil(ticks) + 2) / self.spec.camera.fps
-
     def _end_safe(self) -> None:
         """After a fault: neutral where the servos still move, torque off if the spec says so."""
         if self._failing or not self._connected:
@@ -131,7 +126,7 @@ class ServoFace(Face):
         self._deadline = time.monotonic()  # a fresh timeline: every easing tick gets its full length
         try:
             with contextlib.suppress(BusFault):  # raised again: the wire is gone, nothing more reaches the servos
-                self.go_neutral(self._seconds_to_neutral())
+                self.go_neutral(self.seconds_to_neutral())
             if self.spec.bus.torque_off_on_fault and self.bus.has_torque_control:
                 with contextlib.suppress(BusFault):
                     self.bus.set_torque(False)

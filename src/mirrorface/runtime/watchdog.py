@@ -68,12 +68,15 @@ class Watchdog:
         self.message = f"watchdog: {why}; the face went to its safe pose"
         self.tripped.set()
         try:
-            if self.face.is_connected:
-                ease_to_safe_pose(self.face, self.lock, self.safe_pose_s, self.on_sent)
+            if self.face.is_connected:  # (a slow face is given the time its speed limits need)
+                seconds = max(self.safe_pose_s, self.face.seconds_to_neutral())
+                ease_to_safe_pose(self.face, self.lock, seconds, self.on_sent)
+        except MirrorfaceError as exc:  # the face failed too (a bus fault): it has ended safe its own way
+            self.message += f" ({exc})"
         finally:
             self._safe.set()
-        if self.interrupt_main:  # a real signal: it also wakes a main thread blocked in a wait
-            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            if self.interrupt_main:  # a real signal: it also wakes a main thread blocked in a wait
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
     def failure(self) -> WatchdogTripped:
         """The error that ends a tripped run, once the face has reached its safe pose."""

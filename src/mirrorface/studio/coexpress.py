@@ -78,11 +78,10 @@ class WebcamCoexpression:
         return self
 
     def close(self) -> None:
-        """The face eases back to neutral and is released, whatever ended the session."""
+        """The face eases back to neutral and is released (`Face.close`), whatever ended the session."""
         try:
-            self.face.go_neutral(0.3)
-        finally:
             self.face.close()
+        finally:
             self.detector.close()
 
     def __enter__(self) -> WebcamCoexpression:
