@@ -8,6 +8,7 @@ import time
 import wave
 
 import numpy as np
+import pytest
 
 from mirrorface.face.spec import load_spec
 
@@ -89,3 +90,17 @@ def test_say_realtime_with_nothing_to_say_is_one_line(tmp_path, capsys):
     assert main(["say", "...", "--realtime", "--audio-out", str(tmp_path / "a.wav")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:"), err
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--audio-out", "a.wav"], "--audio-out apply to a live performance"),
+    (["--lead-ms", "40", "--deadline-ms", "500"], "--lead-ms, --deadline-ms apply to a live performance"),
+    (["--realtime", "--lead-ms", "nan"], "--lead-ms must be within"),
+])
+def test_live_options_are_checked_before_anything_starts(args, needle, tmp_path, capsys):
+    from mirrorface.cli.main import main
+
+    assert main(["say", "papa", "--out", str(tmp_path / "s.mp4"), *args]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0], err
+    assert not list(tmp_path.iterdir())

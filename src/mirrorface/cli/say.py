@@ -56,6 +56,12 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
     from mirrorface.media import write_mp4
     from mirrorface.targets.frames import speaking_frames
 
+    live_only = [flag for flag, given in (("--audio-out", audio_out is not None), ("--lead-ms", lead_ms != 0.0),
+                                          ("--deadline-ms", deadline_ms is not None)) if given]
+    if live_only and not realtime:
+        raise MirrorfaceError(f"{', '.join(live_only)} apply to a live performance: add --realtime")
+    if not 0.0 <= lead_ms <= 500.0:  # (NaN fails this too)
+        raise MirrorfaceError(f"--lead-ms must be within 0..500, got {lead_ms:g}")
     spec = load_spec(face)
     lipsync = LipSyncModels.load(spec, models)
     if test_sentence is not None:
