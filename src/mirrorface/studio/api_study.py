@@ -75,21 +75,23 @@ def _answers(request: Request) -> list[dict]:
         raise HTTPException(404, str(exc)) from None
 
 
-@router.get("/api/study/analysis")
-def analysis(request: Request) -> dict:
+def _analyzed(request: Request) -> dict:
+    """The statistics of the stored answers; 404 with the reason when there are none to analyze."""
     try:
-        result = stats.analyze(_answers(request), study.METHODS)
+        return stats.analyze(_answers(request), study.METHODS)
     except MirrorfaceError as exc:
         raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/api/study/analysis")
+def analysis(request: Request) -> dict:
+    result = _analyzed(request)
     return {"result": result, "text": stats.report_text(result)}
 
 
 @router.get("/api/study/plot.png")
 def plot(request: Request) -> FileResponse:
-    try:
-        result = stats.analyze(_answers(request), study.METHODS)
-    except MirrorfaceError as exc:
-        raise HTTPException(404, str(exc)) from None
+    result = _analyzed(request)
     path = stats.plot(result, request.app.state.studio.config.workdir / "study" / "study.png")
     return FileResponse(path, media_type="image/png", headers={"cache-control": "no-store"})
 
