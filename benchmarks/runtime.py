@@ -200,7 +200,7 @@ def main() -> None:
 
         with SimFace(spec) as face:
             offline = execute(face, plan.commands, fps, capture=False)
-            offline_offset = lip_audio_offset_ms(lip_gap_mm(face, offline.positions),
+            offline_offset = lip_audio_offset_ms(lip_gap_mm(face.painter, offline.positions),
                                                  target_gap_mm(plan.track.values), fps)
         print("\nlip-audio offset of the executed motion (lips later than the target opening: +; "
               "EBU R37 allows -60..+40 ms of sound lateness, i.e. lips -40..+60)")
