@@ -1,6 +1,7 @@
 """`mirrorface chat` against a real OpenAI-compatible server on 127.0.0.1 that streams its reply (SSE)."""
 
 import io
+import time
 import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -31,6 +32,51 @@ def test_chat_speaks_the_streamed_reply(chat_server, tmp_path, monkeypatch, caps
         assert w.getnframes() / w.getframerate() > 1.5  # both sentences were spoken aloud
     rows = np.loadtxt(tmp_path / "sent.csv", delimiter=",", skiprows=1)
     assert len(rows) > 45 and np.abs(rows[:, 1:] - load_spec("lips10").neutral).max() > 0.05  # the lips moved
+
+
+@pytest.fixture(scope="module")
+def lips10_inverse(tmp_path_factory):
+    """An inverse model for lips10 (its lower face only), trained for a few steps."""
+    root = tmp_path_factory.mktemp("lips10-inverse")
+    assert main(["train", "inverse", "--face", "lips10", "--asymmetric", "--out", str(root / "model"),
+                 "--data", str(root / "data"), "--frames", "12", "--quick"]) == 0
+    return root / "model"
+
+
+class TypesAfterListening:
+    """A person who types one line once the face has coexpressed with them for 3 s (75 ticks)."""
+
+    def __init__(self, sent):
+        self.sent = sent
+
+    def __iter__(self):
+        while not self.sent.exists() or len(self.sent.read_text().splitlines()) < 76:
+            time.sleep(0.05)
+        yield "Hi robot!\n"
+
+
+def test_chat_coexpresses_with_the_camera_while_the_person_types(chat_server, tmp_path, monkeypatch, capsys,
+                                                                  lips10_inverse):
+    monkeypatch.setattr("sys.stdin", TypesAfterListening(tmp_path / "sent.csv"))
+    url = f"http://127.0.0.1:{chat_server.server_address[1]}"
+    assert main(["chat", "--llm", url, "--audio-out", str(tmp_path / "chat.wav"), "--trajectory",
+                 str(tmp_path / "sent.csv"), "--deadline-ms", str(ROOMY_DEADLINE_MS), "--camera", "synthetic",
+                 "--inverse", str(lips10_inverse)]) == 0
+    assert "robot: Hello there, papa. Nice to meet you." in capsys.readouterr().out
+    rows = np.loadtxt(tmp_path / "sent.csv", delimiter=",", skiprows=1)
+    reply = int(np.argmax(np.diff(rows[:, 0]) < 0)) + 1  # the reply's sends start its own clock
+    listening = rows[:reply]
+    assert len(listening) >= 75 and np.median(np.diff(listening[:, 0])) == pytest.approx(0.04, abs=0.005)
+    assert np.abs(listening[:, 1:] - load_spec("lips10").neutral).max() > 0.05  # the face answered the person
+    assert len(rows) - reply > 45  # then it spoke
+
+
+def test_a_camera_needs_this_faces_inverse_model(tmp_path, capsys):
+    assert main(["chat", "--llm", "http://127.0.0.1:9", "--camera", "synthetic"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "train inverse --face lips10 --asymmetric" in err[0], err
+    assert main(["chat", "--llm", "http://127.0.0.1:9", "--inverse", str(tmp_path)]) == 1
+    assert "need --camera" in capsys.readouterr().err
 
 
 def test_a_failing_endpoint_is_one_line_and_the_face_stays_safe(chat_server, tmp_path, monkeypatch, capsys):

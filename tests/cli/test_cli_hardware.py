@@ -133,3 +133,41 @@ def test_emulate_link_never_replaces_a_file(tmp_path, capsys):
     precious.write_text("keep me")
     assert main(["emulate", "feetech", "--face", "lips10", "--link", str(precious)]) == 1
     assert "not a link" in capsys.readouterr().err and precious.read_text() == "keep me"
+
+
+def test_say_realtime_speaks_on_the_emulated_servos(emulator, quick_models, tmp_path):
+    robot = emulator("lips10", "dynamixel")
+    sent = tmp_path / "sent.csv"
+    assert main(["say", "papa", "--face", str(robot.spec_file), "--models", str(quick_models), "--realtime",
+                 "--audio-out", str(tmp_path / "say.wav"), "--trajectory", str(sent), "--deadline-ms", "1000"]) == 0
+    spec = load_spec(robot.spec_file)
+    rows = np.loadtxt(sent, delimiter=",", skiprows=1)[:, 1:]
+    assert len(rows) > 10
+    got = received(robot, spec)
+    assert is_in_order_within(rows, got, atol=TICK)  # every command sent on time reached the servos
+    assert np.allclose(got[-1], spec.neutral, atol=TICK)  # and the face ended at rest
+
+
+def test_ctrl_c_during_coexpress_ends_at_neutral_with_130(emulator, tmp_path):
+    import subprocess
+    import sys
+
+    robot = emulator("emo26", "dynamixel")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mirrorface", "coexpress", "--face", str(robot.spec_file), "--participants", "20"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # (as in a terminal)
+    try:
+        give_up = time.monotonic() + 120
+        while time.monotonic() < give_up and process.poll() is None:
+            if robot.log.is_file() and len(robot.log.read_text().splitlines()) > 50:  # two seconds of ticks
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert [ln for ln in err.splitlines() if ln.strip()][-1].startswith("interrupted"), err
+    spec = load_spec(robot.spec_file)
+    assert np.allclose(received(robot, spec)[-1], spec.neutral, atol=TICK)

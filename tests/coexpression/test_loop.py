@@ -184,3 +184,19 @@ def test_an_under_predicted_expression_is_followed_past_the_prediction(face, emo
     at = {round(t.time, 2): t.sent[corner] for t in make_loop(face, predict=smaller_smile).run(Smile())}
     assert at[1.52] == pytest.approx(predicted, abs=0.02)  # ahead of the person: the prediction
     assert at[2.4] > predicted + 0.05  # the person went further: the robot follows them
+
+
+def test_listening_ticks_until_told_and_resumes_at_the_wall_clocks_time(face):
+    from mirrorface.runtime.watchdog import Watchdog
+
+    loop, seen = make_loop(face, realtime=True), []
+    source = Smile()
+    read = source.read
+    source.read = lambda t: seen.append(t) or read(t)
+    with Watchdog(face, 1.0) as watchdog:
+        assert loop.listen(source, lambda: len(seen) >= 10, watchdog) == 10
+        time.sleep(0.5)  # the face does something else (speaks) meanwhile
+        assert loop.listen(source, lambda: len(seen) >= 15, watchdog) == 5
+    assert np.allclose(np.diff(seen[:10]), 0.04)
+    assert seen[10] >= seen[9] + 0.5  # the ticks that passed are skipped: the person is read at their real time
+    assert not watchdog.tripped.is_set()

@@ -4,6 +4,8 @@ Examples:
     llama-server -m model.gguf --port 8080 &
     mirrorface chat --llm http://127.0.0.1:8080 --face lips10
     echo "Tell me a joke." | mirrorface chat --llm http://127.0.0.1:11434 --model llama3.2 --audio-out chat.wav
+    mirrorface train inverse --face lips10 --asymmetric --out models/lips10-inverse
+    mirrorface chat --llm http://127.0.0.1:8080 --camera webcam:0 --inverse models/lips10-inverse
 """
 
 from __future__ import annotations
@@ -32,12 +34,18 @@ def chat(llm: str = typer.Option(..., "--llm", help="The chat server's URL (Open
                                            "(by default only this machine's loopback)."),
          deadline_ms: float = typer.Option(None, "--deadline-ms", help="The watchdog's deadline (default: the "
                                            "face spec's safety.deadline_s)."),
+         camera: str = typer.Option(None, "--camera", help="While you type, the face coexpresses with the person "
+                                    "this shows: webcam:N, a video file or synthetic."),
+         inverse: Path = typer.Option(None, "--inverse", help="With --camera: the face's inverse model folder "
+                                      "(default: the shipped one, made for emo26)."),
+         predictive: Path = typer.Option(None, "--predictive", help="With --camera: the predictive model folder "
+                                         "(default: the shipped one)."),
          seed: int = typer.Option(0, help="Seeds the camera noise of the rendered frames.")) -> None:
     """Chat: each line you type goes to the chat model; the face speaks the streamed reply live."""
     from mirrorface.face.sim.painter import Painter
     from mirrorface.face.spec import load_spec
     from mirrorface.hardware.face import make_face
-    from mirrorface.lipsync.chat import Conversation
+    from mirrorface.lipsync.chat import Conversation, TypedLines
     from mirrorface.lipsync.speak import LipSyncModels
     from mirrorface.runtime.audio import open_sink
     from mirrorface.runtime.record import SentLog
@@ -49,6 +57,7 @@ def chat(llm: str = typer.Option(..., "--llm", help="The chat server's URL (Open
     deadline_s(deadline_ms)
     spec = load_spec(face)
     lipsync = LipSyncModels.load(spec, models)
+    parts, person = _coexpression(spec, camera, inverse, predictive, seed)  # (None, None) without --camera
     conversation = Conversation(llm, model, system, lang, voice, allow_remote)
     rate = synthesize("a", lang, voice).sample_rate  # also refuses an unknown language or voice now
     sink, note = open_sink(rate, audio_out, Path("chat.wav"))
@@ -59,10 +68,18 @@ def chat(llm: str = typer.Option(..., "--llm", help="The chat server's URL (Open
     try:
         with sink, make_face(spec, seed=seed) as robot, \
                 Watchdog(robot, deadline_s(deadline_ms), on_sent=log) as watchdog:
-            for line in sys.stdin:
-                if not line.strip():
-                    continue
-                text, run = conversation.reply(line.strip(), robot, sink, watchdog, painter, lipsync, log)
+            loop = None
+            if parts is not None:
+                from mirrorface.coexpression import session
+
+                loop = session.make_loop(robot, parts, session.loop_config("coexpress", realtime=True))
+            lines = TypedLines(sys.stdin)
+            while True:
+                if loop is not None:  # the person talks (types): the face coexpresses with them meanwhile
+                    loop.listen(person, lines.ready, watchdog, log)
+                if (line := lines.next()) is None:
+                    break
+                text, run = conversation.reply(line, robot, sink, watchdog, painter, lipsync, log)
                 if not text:
                     raise MirrorfaceError("the chat model sent an empty reply")
                 typer.echo(f"robot: {text}")
@@ -71,3 +88,18 @@ def chat(llm: str = typer.Option(..., "--llm", help="The chat server's URL (Open
     finally:
         if log is not None:
             log.close()
+        if person is not None:
+            person.close()
+
+
+def _coexpression(spec, camera: str | None, inverse: Path | None, predictive: Path | None, seed: int):
+    """With --camera: the coexpression models for this face and the person's source; else (None, None)."""
+    if camera is None:
+        if inverse is not None or predictive is not None:
+            raise MirrorfaceError("--inverse and --predictive need --camera")
+        return None, None
+    from mirrorface.coexpression import session
+    from mirrorface.coexpression.sources import open_source
+
+    parts = session.load_parts(spec, inverse, predictive)  # refuses another face's inverse model
+    return parts, open_source(camera, seed=seed)

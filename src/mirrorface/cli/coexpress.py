@@ -127,6 +127,9 @@ def train_inverse(
         raise MirrorfaceError(f"{out} already holds a model: pass --resume to continue it or --force to replace it")
     _one_thread()
     spec = load_spec(face)
+    if not (asymmetric or spec.symmetric):
+        raise MirrorfaceError(f"face {spec.name!r} has no symmetric commands: train it with --asymmetric "
+                              "(one output per expression actuator)")
     data = data or Path("data") / f"{spec.name}-selfmodel{'-asymmetric' if asymmetric else ''}"
     with Progress(*COLUMNS, transient=True) as bar:
         task = bar.add_task("babbling", total=2 * frames)

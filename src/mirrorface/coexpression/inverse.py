@@ -141,7 +141,8 @@ def nearest_neighbour(train: SelfModelData, landmarks: np.ndarray, k: int = 1) -
     def closest(query: np.ndarray, pool: np.ndarray) -> np.ndarray:  # (N, k) indices
         q, p = query.reshape(len(query), -1), pool.reshape(len(pool), -1)
         distances = (q**2).sum(1)[:, None] - 2 * q @ p.T + (p**2).sum(1)[None]
-        return distances.argmin(1)[:, None] if k == 1 else np.argpartition(distances, k - 1, 1)[:, :k]
+        nearest = min(k, len(pool))  # a half the face lacks is one resting frame
+        return distances.argmin(1)[:, None] if nearest == 1 else np.argpartition(distances, nearest - 1, 1)[:, :nearest]
 
     i = closest(landmarks[:, :N_UPPER], train.upper.landmarks[:, :N_UPPER])
     j = closest(landmarks[:, N_UPPER:], train.lower.landmarks[:, N_UPPER:])

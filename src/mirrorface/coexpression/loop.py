@@ -125,10 +125,11 @@ class CoexpressionLoop:
             return self.command_for(landmarks, rest), activation
         return (neutral if self._target is None else self._target), activation
 
-    def pace(self, clock: Clock, watchdog: Watchdog | None = None) -> None:
+    def pace(self, clock: Clock, watchdog: Watchdog | None = None,
+             on_sent: Callable[[float, np.ndarray], None] | None = None) -> None:
         """Tick on `clock` from now on: `run` does this; a caller that ticks the loop itself (the
         studio, one tick per browser frame) calls it once before its first `step`."""
-        self.scheduler = Scheduler(self.face, clock, stale_s=math.inf, watchdog=watchdog)
+        self.scheduler = Scheduler(self.face, clock, stale_s=math.inf, watchdog=watchdog, on_sent=on_sent)
 
     def step(self, t: float, source) -> Tick:
         """One tick at loop time t: observe, decide, send through the safety layer, let the face move."""
@@ -171,6 +172,29 @@ class CoexpressionLoop:
                 return self._ticks(source, duration, on_tick)
             finally:
                 watchdog.disarm()
+
+    def listen(self, source, until: Callable[[], bool], watchdog: Watchdog,
+               on_sent: Callable[[float, np.ndarray], None] | None = None) -> int:
+        """Tick live on the wall clock until `until()` holds (a conversation: the person has said
+        something, the face must answer); returns the ticks run.
+
+        Resumable: the first call starts the loop's time, later ones go on from the wall clock's
+        time, skipping the ticks that passed while the face did something else (it spoke), so the
+        person's source is read at its real time. The caller's watchdog guards the ticks.
+        """
+        if self.scheduler is None:
+            self.warm_up()
+            self.pace(MonotonicClock(), watchdog, on_sent)
+        period = 1.0 / self.config.rate_hz
+        first = k = math.ceil(self.scheduler.clock.now() / period)
+        watchdog.arm()
+        try:
+            while not until():
+                self.step(k * period, source)
+                k += 1
+        finally:
+            watchdog.disarm()
+        return k - first
 
     def _ticks(self, source, duration: float, on_tick: Callable[[Tick], None] | None) -> list[Tick]:
         ticks = []

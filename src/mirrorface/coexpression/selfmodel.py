@@ -155,7 +155,12 @@ class StillFrames:
         return len(self.landmarks)
 
     def split(self, validation: float = 0.2) -> tuple[StillFrames, StillFrames]:
-        """(train, validation) by recording order: the last frames are held out (the paper's 800/200)."""
+        """(train, validation) by recording order: the last frames are held out (the paper's 800/200).
+
+        A set of one frame (the resting face standing in for a half the face does not have) is in both.
+        """
+        if len(self) == 1:
+            return self, self
         cut = len(self) - max(1, int(round(validation * len(self))))
         return (StillFrames(self.landmarks[:cut], self.commands[:cut]),
                 StillFrames(self.landmarks[cut:], self.commands[cut:]))
@@ -205,24 +210,32 @@ class SelfModelData:
         return np.concatenate([self.upper.landmarks, self.lower.landmarks])
 
 
-def selfmodel_folders(root: Path) -> dict[str, Path]:
-    return {half: root / half for half in ("upper", "lower")}
+def selfmodel_folders(root: Path, outputs: CommandSet) -> dict[str, Path]:
+    """The half-face sets a face has: a face with no brows or lids (lips10) babbles its lower half only."""
+    halves = [half for half, present in (("upper", any(outputs.upper)), ("lower", not all(outputs.upper)))
+              if present]
+    return {half: root / half for half in halves}
 
 
 def record_selfmodel(spec: FaceSpec, root: Path, frames: int = 1000, seed: int = 0, symmetric: bool = True,
                      progress: Callable[[str, int], None] | None = None) -> None:
-    """Record both half-face sets under `root` (upper/, lower/); an interrupted run resumes."""
-    CommandSet.of(spec, symmetric)  # a face without expression commands fails here, before any folder is made
-    for half, folder in selfmodel_folders(root).items():
+    """Record the half-face sets under `root` (upper/, lower/); an interrupted run resumes."""
+    outputs = CommandSet.of(spec, symmetric)  # a face without expression commands fails here, before any folder
+    for half, folder in selfmodel_folders(root, outputs).items():
         record_half(spec, folder, half, frames, seed, symmetric,
                     None if progress is None else (lambda k, h=half: progress(h, k)))
 
 
 def load_selfmodel(spec: FaceSpec, root: Path, rest: np.ndarray, symmetric: bool = True) -> SelfModelData:
-    """Both half-face sets under `root`; `rest` is the face's resting landmarks (`resting_landmarks`)."""
+    """The half-face sets under `root`; `rest` is the face's resting landmarks (`resting_landmarks`).
+
+    A half the face does not have is its resting face, one frame: joins are then the other half's frames.
+    """
     outputs = CommandSet.of(spec, symmetric)
-    folders = selfmodel_folders(root)
-    return SelfModelData(load_frames(folders["upper"], outputs), load_frames(folders["lower"], outputs), rest, outputs)
+    folders = selfmodel_folders(root, outputs)
+    resting = StillFrames(rest[None].astype(np.float32), outputs.from_face(spec.neutral)[None])
+    upper, lower = (load_frames(folders[half], outputs) if half in folders else resting for half in ("upper", "lower"))
+    return SelfModelData(upper, lower, rest, outputs)
 
 
 def resting_landmarks(spec: FaceSpec, frames: int = 16, seed: int = 0) -> np.ndarray:

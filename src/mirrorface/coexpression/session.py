@@ -34,7 +34,8 @@ def load_parts(spec: FaceSpec, inverse: Path | None = None, predictive: Path | N
     model = load_inverse(inverse)
     if model.config.face != spec.name:
         raise MirrorfaceError(f"the inverse model was trained on face {model.config.face!r}, not {spec.name!r}: "
-                              f"train one with `mirrorface train inverse --face {spec.name} --out DIR`")
+                              f"train one with `mirrorface train inverse --face {spec.name}"
+                              f"{'' if spec.symmetric else ' --asymmetric'} --out DIR`")
     outputs = CommandSet.of(spec, model.config.symmetric)
     if len(outputs) != model.config.n_commands:
         raise MirrorfaceError(f"the inverse model outputs {model.config.n_commands} commands; face {spec.name!r} "

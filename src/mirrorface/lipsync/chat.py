@@ -6,14 +6,16 @@
 
 The first sentence is spoken while the model is still writing the next. Between sentences the
 face holds its rest pose (fresh commands, so the watchdog stays quiet); a failing endpoint ends
-the reply with its one-line error, the face at its safe pose.
+the reply with its one-line error, the face at its safe pose. The person's lines are read by a
+thread (`TypedLines`), so the face can coexpress with them on the camera until a line is there.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,6 +81,31 @@ class Conversation:
             sentences.put(exc)
         except Exception as exc:  # anything else must still end the reply, or the planner waits forever
             sentences.put(MirrorfaceError(f"the chat reply failed: {type(exc).__name__}: {exc}"))
+
+
+class TypedLines:
+    """The person's lines from a text stream (stdin), read by a thread: the face can go on doing
+    something (coexpressing with the person on the camera) until a line is there."""
+
+    def __init__(self, stream: Iterable[str]):
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, args=(stream,), name="mirrorface-typed", daemon=True).start()
+
+    def _read(self, stream: Iterable[str]) -> None:
+        try:
+            for line in stream:
+                if line.strip():
+                    self._lines.put(line.strip())
+        finally:
+            self._lines.put(None)  # the end of the stream (or a stream that failed): the chat ends
+
+    def ready(self) -> bool:
+        """A line (or the end) is there to take."""
+        return not self._lines.empty()
+
+    def next(self) -> str | None:
+        """The next line, waiting for it; None at the end of the stream."""
+        return self._lines.get()
 
 
 def _spoken(sentences, lang: str, voice: str | None) -> Iterator[Utterance]:
