@@ -1,6 +1,8 @@
 """`mirrorface chat` against a real OpenAI-compatible server on 127.0.0.1 that streams its reply (SSE)."""
 
 import io
+import subprocess
+import sys
 import time
 import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,8 +40,11 @@ def test_chat_speaks_the_streamed_reply(chat_server, tmp_path, monkeypatch, caps
 def lips10_inverse(tmp_path_factory):
     """An inverse model for lips10 (its lower face only), trained for a few steps."""
     root = tmp_path_factory.mktemp("lips10-inverse")
-    assert main(["train", "inverse", "--face", "lips10", "--asymmetric", "--out", str(root / "model"),
-                 "--data", str(root / "data"), "--frames", "12", "--quick"]) == 0
+    # (its own process, as a user runs it: the chat forks its planner, which must not inherit the
+    # threads and locks that training and MediaPipe left in this one)
+    subprocess.run([sys.executable, "-m", "mirrorface", "train", "inverse", "--face", "lips10", "--asymmetric",
+                    "--out", str(root / "model"), "--data", str(root / "data"), "--frames", "12", "--quick"],
+                   check=True, capture_output=True, timeout=600)
     return root / "model"
 
 
@@ -107,3 +112,13 @@ def test_a_malformed_endpoint_is_one_line(url, capsys):
     assert main(["chat", "--llm", url]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: --llm must be an http"), err
+
+
+def test_a_bad_trajectory_is_refused_before_the_sound_opens(chat_server, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("Hi robot!\n"))
+    url = f"http://127.0.0.1:{chat_server.server_address[1]}"
+    assert main(["chat", "--llm", url, "--audio-out", str(tmp_path / "chat.wav"),
+                 "--trajectory", str(tmp_path / "sent.txt")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and ".csv" in err[0], err
+    assert not (tmp_path / "chat.wav").exists() and not chat_server.RequestHandlerClass.requests

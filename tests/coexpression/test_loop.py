@@ -200,3 +200,9 @@ def test_listening_ticks_until_told_and_resumes_at_the_wall_clocks_time(face):
     assert np.allclose(np.diff(seen[:10]), 0.04)
     assert seen[10] >= seen[9] + 0.5  # the ticks that passed are skipped: the person is read at their real time
     assert not watchdog.tripped.is_set()
+
+
+def test_a_live_loop_slower_than_the_watchdogs_deadline_is_refused(face):
+    with pytest.raises(MirrorfaceError, match="faster than 5 Hz"):
+        make_loop(face, realtime=True, rate_hz=4)
+    make_loop(face, rate_hz=4)  # offline, nothing watches the wall clock

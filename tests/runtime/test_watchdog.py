@@ -74,3 +74,25 @@ def test_a_face_that_fails_while_easing_home_still_ends_the_run_with_its_reason(
         with pytest.raises(WatchdogTripped, match=r"safe pose \(servo 3 \(jaw\): no reply\)"):
             scheduler.play(1.0, smile(face))
     del face._write  # the wire mended, so the fixture can close the face
+
+
+def test_a_send_while_the_watchdog_eases_the_face_home_ends_the_run_without_a_deadlock(face):
+    with Watchdog(face, deadline_s=0.1, safe_pose_s=1.0) as watchdog:
+        scheduler = Scheduler(face, MonotonicClock(), watchdog=watchdog)
+        scheduler.send(smile(face))
+        watchdog.arm()
+        while not watchdog.tripped.is_set():  # the planner stalls; the watchdog starts easing home
+            time.sleep(0.01)
+        outcome = []
+
+        def late_send():  # the stalled planner wakes up mid-ease and sends
+            try:
+                scheduler.send(smile(face))
+            except WatchdogTripped as exc:
+                outcome.append(exc)
+
+        sender = threading.Thread(target=late_send)
+        sender.start()
+        sender.join(30)  # (a deadlock guard, not a timing: the ease takes 1 s)
+        assert not sender.is_alive() and len(outcome) == 1
+    assert np.allclose(face.safety.last, face.spec.neutral)

@@ -87,3 +87,25 @@ def test_the_browser_paces_the_ticks_and_the_face_still_moves_in_real_time(emo26
         time.sleep(0.2)
         webcam.step(frame)
         assert webcam.face.clock - started >= 0.2
+
+
+def test_a_browser_that_stops_sending_frames_leaves_the_face_at_its_safe_pose(emo26):
+    import time
+
+    import cv2
+
+    from mirrorface.coexpression import session
+    from mirrorface.errors import MirrorfaceError
+    from mirrorface.studio.coexpress import BROWSER_DEADLINE_S, WebcamCoexpression
+
+    frame = cv2.imencode(".png", smiling_face_clip(emo26)[0][:, :, ::-1])[1].tobytes()
+    with WebcamCoexpression(emo26, session.load_parts(emo26)) as webcam:
+        webcam.step(frame)
+        webcam.face.send(np.clip(emo26.neutral + 0.2, emo26.lower, emo26.upper))  # (a face away from rest)
+        give_up = time.monotonic() + BROWSER_DEADLINE_S + 30
+        while not webcam.watchdog.tripped.is_set() and time.monotonic() < give_up:
+            time.sleep(0.05)  # the browser sends nothing
+        assert webcam.watchdog.tripped.is_set()
+        with pytest.raises(MirrorfaceError, match="watchdog"):
+            webcam.step(frame)
+        assert np.allclose(webcam.face.safety.last, emo26.neutral)

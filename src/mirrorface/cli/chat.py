@@ -60,12 +60,12 @@ def chat(llm: str = typer.Option(..., "--llm", help="The chat server's URL (Open
     parts, person = _coexpression(spec, camera, inverse, predictive, seed)  # (None, None) without --camera
     conversation = Conversation(llm, model, system, lang, voice, allow_remote)
     rate = synthesize("a", lang, voice).sample_rate  # also refuses an unknown language or voice now
-    sink, note = open_sink(rate, audio_out, Path("chat.wav"))
-    if note:
-        typer.echo(note, err=True)
-    log = SentLog(trajectory, spec.names) if trajectory is not None else None
+    log = SentLog(trajectory, spec.names) if trajectory is not None else None  # (a bad path before the sound opens)
     painter = Painter(spec, seed=seed)
     try:
+        sink, note = open_sink(rate, audio_out, Path("chat.wav"))
+        if note:
+            typer.echo(note, err=True)
         with sink, make_face(spec, seed=seed) as robot, \
                 Watchdog(robot, deadline_s(deadline_ms), on_sent=log) as watchdog:
             loop = None

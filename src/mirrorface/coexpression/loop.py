@@ -89,6 +89,10 @@ class CoexpressionLoop:
         self.config = config or LoopConfig()
         self.clock = clock
         self.deadline = self.config.deadline_s or face.spec.safety.deadline_s
+        if self.config.realtime and 1.0 / self.config.rate_hz >= self.deadline:  # the watchdog would trip between ticks
+            raise MirrorfaceError(f"a live loop at {self.config.rate_hz:g} Hz sends a command every "
+                                  f"{1e3 / self.config.rate_hz:.0f} ms, not within the watchdog's deadline "
+                                  f"({self.deadline * 1e3:.0f} ms): run it faster than {1 / self.deadline:g} Hz")
         self.tracker = ExpressionTracker(self.config.tracker, self.config.rate_hz)
         self._clip: int | None = None
         self._target: np.ndarray | None = None  # the predicted face command, while an expression lasts

@@ -107,15 +107,17 @@ class Scheduler:
     def send(self, command: np.ndarray) -> np.ndarray:
         """Send now (after `wait`), through the face's safety layer; returns what was sent."""
         with self.lock:
-            if self.watchdog is not None and self.watchdog.tripped.is_set():
-                raise self.watchdog.failure()
-            now = self.clock.now()  # the send starts: its lateness against the due time is the jitter
-            if self.face_time is not None:  # a simulator's servos move for the time that passed (~0.2 ms of work)
-                self.face_time.catch_up()
-            sent = self.face.send(command)
-            if self._due is not None:
-                self.stats.late_s.append(now - self._due)
-                self._due = None
+            tripped = self.watchdog is not None and self.watchdog.tripped.is_set()
+            if not tripped:
+                now = self.clock.now()  # the send starts: its lateness against the due time is the jitter
+                if self.face_time is not None:  # a simulator's servos move for the time that passed (~0.2 ms)
+                    self.face_time.catch_up()
+                sent = self.face.send(command)
+                if self._due is not None:
+                    self.stats.late_s.append(now - self._due)
+                    self._due = None
+        if tripped:  # waited for outside the lock: the watchdog holds it while it eases the face home
+            raise self.watchdog.failure()
         self.stats.sent += 1
         if self.on_sent is not None:
             self.on_sent(now, sent)

@@ -5,7 +5,9 @@ MediaPipe face mesh into the 113 head-normalised landmarks, becomes the loop's n
 observation, and the loop ticks once (tracker, predictive model at a peak activation, inverse
 model, `Face.send` through the safety layer). The page gets back what the tick saw and did and
 the face's camera picture. The loop's time is the wall clock since the first frame, so the
-tracker and the deadline see the browser's real frame rate.
+tracker and the deadline see the browser's real frame rate. A watchdog guards the face: should
+the browser stop sending frames (a hidden tab, a stalled network) for `BROWSER_DEADLINE_S`, the
+face eases to its safe pose and the session ends with one line.
 """
 
 from __future__ import annotations
@@ -24,8 +26,12 @@ from mirrorface.hardware.face import make_face
 from mirrorface.perception.landmarks import FaceMeshDetector
 from mirrorface.perception.subset import subset
 from mirrorface.runtime.clock import MonotonicClock
+from mirrorface.runtime.watchdog import Watchdog
 
 RATE_HZ = 25.0  # the loop's nominal rate: the tracker's smoothing window assumes it
+# A page's frames cross a network and a browser that throttles hidden tabs: the face's own deadline
+# (200 ms) would end sessions on every hiccup; a second without a frame is a stall.
+BROWSER_DEADLINE_S = 1.0
 
 
 class LatestFrame:
@@ -69,17 +75,20 @@ class WebcamCoexpression:
         self.source = LatestFrame()
         self.detector = FaceMeshDetector(video=True)
         self.clock: BrowserPaced | None = None
+        self.watchdog = Watchdog(self.face, max(spec.safety.deadline_s, BROWSER_DEADLINE_S))
 
     def open(self) -> WebcamCoexpression:
         self.face.connect()
         self.loop.warm_up()
         self.clock = BrowserPaced()
-        self.loop.pace(self.clock)
+        self.loop.pace(self.clock, self.watchdog.__enter__())
+        self.watchdog.arm()
         return self
 
     def close(self) -> None:
         """The face eases back to neutral and is released (`Face.close`), whatever ended the session."""
         try:
+            self.watchdog.__exit__(None, None, None)
             self.face.close()
         finally:
             self.detector.close()
