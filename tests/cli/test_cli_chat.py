@@ -59,6 +59,9 @@ class TypesAfterListening:
             time.sleep(0.05)
         yield "Hi robot!\n"
 
+    def close(self):  # (the forked planner closes its stdin, as multiprocessing does)
+        pass
+
 
 def test_chat_coexpresses_with_the_camera_while_the_person_types(chat_server, tmp_path, monkeypatch, capsys,
                                                                   lips10_inverse):

@@ -1,5 +1,8 @@
 """Live speech: chunks planned clause by clause, performed on the sound's clock, safe on every failure."""
 
+import multiprocessing
+import os
+import signal
 import time
 import wave
 
@@ -85,3 +88,32 @@ def test_a_failing_planner_is_its_own_error_and_the_face_ends_safe(lips10, tmp_p
             perform_live(face, synthetic_chunks(lips10, 1, then=fail), sink, watchdog)
         assert not watchdog.tripped.is_set()
         assert np.allclose(face.safety.last, lips10.neutral)
+
+
+def test_a_planner_that_never_sends_a_first_chunk_is_an_error_not_a_wait(lips10, tmp_path, monkeypatch):
+    monkeypatch.setattr("mirrorface.lipsync.live.PLANNER_START_S", 0.5)
+    with SimFace(lips10) as face, Watchdog(face) as watchdog, FileSink(tmp_path / "s.wav", RATE) as sink:
+        started = time.perf_counter()
+        with pytest.raises(MirrorfaceError, match="sent nothing for 0.5 s: it stalled"):
+            perform_live(face, synthetic_chunks(lips10, 0, then=lambda: time.sleep(30)), sink, watchdog)
+        assert time.perf_counter() - started < 10  # (not the planner's 30 s)
+        assert np.allclose(face.safety.last, lips10.neutral)
+
+
+def test_a_planner_killed_before_its_first_chunk_is_one_line(lips10, tmp_path):
+    def killed():
+        os.kill(os.getpid(), signal.SIGKILL)  # in the planner process: the kernel's OOM killer, say
+
+    with SimFace(lips10) as face, Watchdog(face) as watchdog, FileSink(tmp_path / "s.wav", RATE) as sink:
+        with pytest.raises(MirrorfaceError, match=r"planner ended unexpectedly \(exit code -9\)"):
+            perform_live(face, synthetic_chunks(lips10, 0, then=killed), sink, watchdog)
+        assert np.allclose(face.safety.last, lips10.neutral)
+
+
+def test_a_thread_that_feeds_the_planner_starts_after_the_fork(lips10, shipped, tmp_path):
+    started = []
+    with SimFace(lips10) as face, Watchdog(face, 1.0) as watchdog, FileSink(tmp_path / "s.wav", RATE) as sink:
+        run = perform_live(face, synthetic_chunks(lips10, 1), sink, watchdog,
+                           after_fork=lambda: started.append(multiprocessing.active_children()))
+    assert run.chunks == 1
+    assert [p.name for p in started[0]] == ["mirrorface-planner"]

@@ -56,12 +56,12 @@ class Conversation:
         sentences = multiprocessing.get_context("fork").Queue()  # read by the forked planner
         parts: list[str] = []
         reader = threading.Thread(target=self._read, args=(sentences, parts), name="mirrorface-llm", daemon=True)
-        reader.start()
         try:
             run = perform_live(face, plan_chunks(_spoken(sentences, self.lang, self.voice), painter, models), sink,
-                               watchdog, on_sent=on_sent, hold_s=TIMEOUT_S)
+                               watchdog, on_sent=on_sent, hold_s=TIMEOUT_S, after_fork=reader.start)
         finally:
-            reader.join(1.0)
+            if reader.is_alive():
+                reader.join(1.0)
         text = "".join(parts).strip()
         self.messages.append({"role": "assistant", "content": text})
         return text, run

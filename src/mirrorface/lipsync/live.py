@@ -42,6 +42,9 @@ PREROLL_S = 0.01  # silence before the first sound, so that its first command is
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 PLANNER_NICENESS = 5  # the planner (and its render workers) yield the CPU to the sending process
 PLANNER_EXIT_S = 2.0  # how long a finished run waits for the planner process to exit
+# The models are loaded before the fork, so a first chunk takes a second or two to plan: one that
+# has not come this long after the input is there (see `hold_s`) is a planner that hangs.
+PLANNER_START_S = 30.0
 HOLD_PERIOD_S = 1 / 30  # how often a face holding still between chunks is sent its pose again
 SWITCH_INTERVAL_S = 0.0005  # how often Python hands the GIL between threads (the watchdog's) in a live run
 
@@ -136,6 +139,14 @@ def _planner(chunks: Iterable[Chunk], out) -> None:  # in the forked planner pro
     out.join_thread()
 
 
+def _check_planner(planner: multiprocessing.Process, late: bool) -> None:
+    """Raise if the planner process is gone (killed, crashed) or `late` with its first chunk."""
+    if not planner.is_alive() and planner.exitcode:  # 0: it finished, its last items are on their way
+        raise PlannerFailed(f"the speech planner ended unexpectedly (exit code {planner.exitcode})")
+    if late:
+        raise PlannerFailed(f"the speech planner sent nothing for {PLANNER_START_S:g} s: it stalled")
+
+
 def _receive(planned, ready: queue.Queue) -> None:
     """Move the planner's items into this process's queue, through its last (None or an error)."""
     while True:
@@ -147,7 +158,7 @@ def _receive(planned, ready: queue.Queue) -> None:
 
 def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog: Watchdog, *,
                  lead_s: float = 0.0, on_sent: Callable[[float, np.ndarray], None] | None = None,
-                 hold_s: float = 0.0) -> LiveRun:
+                 hold_s: float = 0.0, after_fork: Callable[[], None] | None = None) -> LiveRun:
     """Play `chunks` on `sink` and `face` in real time; on any error or Ctrl-C the face eases to its
     safe pose before the exception goes on.
 
@@ -157,7 +168,11 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
         hold_s: when the sound has run out and the next chunk is not planned yet (a busy
             machine, a chat model still writing its next sentence), the face holds its rest pose,
             sent afresh at the frame rate, for up to this long; a longer wait is a stall, and the
-            watchdog ends the run within its deadline.
+            watchdog ends the run within its deadline. Before the first sound the planner has
+            this long plus `PLANNER_START_S` to send its first chunk.
+        after_fork: called once the planner process exists. A thread that feeds `chunks` (a chat
+            reply's reader) starts here: a process forked while a thread holds a lock (an import,
+            a socket's, a stream's) inherits it held, with no thread to release it.
     """
     started = time.perf_counter()
     scheduler = Scheduler(face, sink.clock(), lead_s=lead_s, watchdog=watchdog, on_sent=on_sent)
@@ -180,6 +195,8 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
     planner.start()
     receiver.start()
     try:
+        if after_fork is not None:
+            after_fork()
         while pending or not done:
             while not done:  # take every chunk that is ready; block only when nothing is left to send
                 try:
@@ -190,6 +207,7 @@ def perform_live(face: Face, chunks: Iterable[Chunk], sink: AudioSink, watchdog:
                     if watchdog.tripped.is_set():
                         raise watchdog.failure() from None
                     now = time.perf_counter()
+                    _check_planner(planner, offset is None and now - started > hold_s + PLANNER_START_S)
                     if offset is None or sink.heard() < sink.written:
                         starved = now  # still playing (or not started): not waiting yet
                     elif now - starved < hold_s and now - held >= HOLD_PERIOD_S:
