@@ -150,7 +150,10 @@ def _check_planner(planner: multiprocessing.Process, late: bool) -> None:
 def _receive(planned, ready: queue.Queue) -> None:
     """Move the planner's items into this process's queue, through its last (None or an error)."""
     while True:
-        item = planned.get()
+        try:
+            item = planned.get()
+        except BaseException as exc:  # noqa: BLE001 (an item that cannot be unpickled: the run must still end)
+            item = PlannerFailed(f"the speech planner sent what this process cannot read: {type(exc).__name__}: {exc}")
         ready.put(item)
         if item is None or isinstance(item, BaseException):
             return
