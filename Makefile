@@ -8,8 +8,9 @@ OUT := out
 .PHONY: demo test bench lint clean
 
 # Debian packages the Python ones need: PortAudio (sounddevice, the speaker), Chromium (the studio's
-# browser tests drive it; nothing downloads a browser).
-DEBS := libportaudio2 chromium
+# browser tests drive it; nothing downloads a browser), Flite and Festival (voices beyond eSpeak NG, built
+# from human recordings, that the audio model trains and is evaluated on).
+DEBS := libportaudio2 chromium flite festival festvox-us-slt-hts
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml

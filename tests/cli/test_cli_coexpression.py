@@ -34,7 +34,7 @@ def error_line(code, stderr):
     (["coexpress", "--face", "lips10", "--seconds", "1"], "emo26"),
     (["train", "inverse", "--out", "{tmp}/m", "--frames", "3"], "--frames"),
     (["train", "inverse", "--out", "{tmp}/m", "--face", "nosuchface"], "nosuchface"),
-    (["train", "inverse", "--out", "{tmp}/m", "--face", "lips10", "--data", "{tmp}/d", "--quick"], "no expression"),
+    (["train", "inverse", "--out", "{tmp}/m", "--face", "lips10", "--data", "{tmp}/d", "--quick"], "--asymmetric"),
     (["train", "inverse", "--out", "{tmp}/existing"], "--force"),
 ])
 def test_bad_input_is_one_error_line(tmp_path, capsys, args, needle):
