@@ -2,10 +2,8 @@
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -14,6 +12,8 @@ from mirrorface.constants import ACTION
 from mirrorface.data.babbling import Sampler
 from mirrorface.data.dataset import Dataset
 from mirrorface.face.spec import load_spec, spec_path
+
+from .conftest import interrupted
 
 ENV = {k: v for k, v in os.environ.items() if k != "MIRRORFACE_NATIVE_LOGS"}
 
@@ -138,20 +138,13 @@ def test_render_refuses_a_typed_command_out_of_range(tmp_path):
 
 
 def test_ctrl_c_exits_130_with_one_line(tmp_path):
-    child = subprocess.Popen([sys.executable, "-m", "mirrorface", "babble", "--frames", "100000", "--quiet",
-                              "--out", str(tmp_path / "ds")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=ENV)
     def flushed() -> int:  # bytes in the journal: a second of frames (landmarks included) is ~170 kB
         sizes = [p.stat().st_size for p in (tmp_path / "ds").rglob("*.arrows") if p.exists()]
         return sum(sizes) + 10**9 * any((tmp_path / "ds").rglob("*.parquet"))  # (or a whole episode is done)
 
-    deadline = 120
-    while flushed() < 100_000 and deadline > 0:  # the first second of frames has reached the journal
-        deadline -= 0.2
-        time.sleep(0.2)
-    child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=60)
-    assert child.returncode == 130
+    code, _, err = interrupted(["babble", "--frames", "100000", "--quiet", "--out", str(tmp_path / "ds")],
+                               lambda: flushed() >= 100_000, 120, env=ENV)  # (the first second is in the journal)
+    assert code == 130
     assert [ln for ln in err.splitlines() if ln.strip()] == ["interrupted: what was recorded so far is kept"]
     assert len(Dataset(tmp_path / "ds")) > 0  # the frames recorded before Ctrl-C are kept
 

@@ -19,6 +19,8 @@ from mirrorface.face.spec import load_spec, spec_path
 from mirrorface.hardware.bus import make_bus
 from mirrorface.hardware.servo import face_calibration
 
+from .conftest import interrupted
+
 BUSES = ["dynamixel", "feetech", "maestro"]
 TICK = 1 / 2000  # an emulated servo's [0, 1] spans 2458 raw steps (a Maestro's 4800): goals are rounded to one
 
@@ -148,26 +150,12 @@ def test_say_realtime_speaks_on_the_emulated_servos(emulator, quick_models, tmp_
     assert np.allclose(got[-1], spec.neutral, atol=TICK)  # and the face ended at rest
 
 
-def test_ctrl_c_during_coexpress_ends_at_neutral_with_130(emulator, tmp_path):
-    import subprocess
-    import sys
-
+def test_ctrl_c_during_coexpress_ends_at_neutral_with_130(emulator):
     robot = emulator("emo26", "dynamixel")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mirrorface", "coexpress", "--face", str(robot.spec_file), "--participants", "20"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # (as in a terminal)
-    try:
-        give_up = time.monotonic() + 120
-        while time.monotonic() < give_up and process.poll() is None:
-            if robot.log.is_file() and len(robot.log.read_text().splitlines()) > 50:  # two seconds of ticks
-                break
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=60)
-    finally:
-        process.kill()
-    assert process.returncode == 130, err
+    code, _, err = interrupted(["coexpress", "--face", str(robot.spec_file), "--participants", "20"],
+                               lambda: robot.log.is_file() and len(robot.log.read_text().splitlines()) > 50,
+                               120)  # (two seconds of ticks)
+    assert code == 130, err
     assert [ln for ln in err.splitlines() if ln.strip()][-1].startswith("interrupted"), err
     spec = load_spec(robot.spec_file)
     assert np.allclose(received(robot, spec)[-1], spec.neutral, atol=TICK)

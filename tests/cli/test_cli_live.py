@@ -1,10 +1,8 @@
 """`say --realtime` from the command line: speaks in real time, and Ctrl-C ends safe with exit 130."""
 
 import os
-import signal
 import subprocess
 import sys
-import time
 import wave
 
 import numpy as np
@@ -12,33 +10,18 @@ import pytest
 
 from mirrorface.face.spec import load_spec
 
-
-def _ctrl_c_as_in_a_terminal():
-    """A job started in the background of a script inherits SIGINT ignored; a terminal's is not."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
+from .conftest import interrupted
 
 LONG = "Hello there. " + "My programming allows me to process data, and to answer questions. " * 6
 
 
 def test_ctrl_c_during_say_realtime_ends_at_neutral_with_130(tmp_path):
     sent, wav = tmp_path / "sent.csv", tmp_path / "say.wav"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mirrorface", "say", LONG, "--realtime", "--audio-out", str(wav),
-         "--trajectory", str(sent), "--out", str(tmp_path / "say.mp4"), "--deadline-ms", "1000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
-        preexec_fn=_ctrl_c_as_in_a_terminal)
-    try:
-        give_up = time.monotonic() + 60
-        while time.monotonic() < give_up and process.poll() is None:
-            if sent.is_file() and len(sent.read_text().splitlines()) > 15:  # speaking: half a second of commands
-                break
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
-    finally:
-        process.kill()
-    assert process.returncode == 130, err
+    code, _, err = interrupted(["say", LONG, "--realtime", "--audio-out", str(wav), "--trajectory", str(sent),
+                                "--out", str(tmp_path / "say.mp4"), "--deadline-ms", "1000"],
+                               lambda: sent.is_file() and len(sent.read_text().splitlines()) > 15,  # speaking
+                               60, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert code == 130, err
     assert err.strip().splitlines()[-1].startswith("interrupted"), err
     rows = np.loadtxt(sent, delimiter=",", skiprows=1)
     neutral = load_spec("lips10").neutral
