@@ -40,10 +40,12 @@ import torch  # noqa: E402
 
 from mirrorface.articulation.sources import from_text, track_of  # noqa: E402
 from mirrorface.errors import MirrorfaceError  # noqa: E402
-from mirrorface.export.onnx import OnnxStreamingFAT, export_fat, session  # noqa: E402
+from mirrorface.export.graphs import FAT_ONNX, OnnxStreamingFAT, session  # noqa: E402
+from mirrorface.export.onnx import export_fat  # noqa: E402
 from mirrorface.face.sim.painter import Painter  # noqa: E402
 from mirrorface.face.spec import FaceSpec, load_spec  # noqa: E402
-from mirrorface.lipsync.speak import CHECKPOINTS, LipSyncModels, StreamingFAT, plan_speech  # noqa: E402
+from mirrorface.lipsync.eager import StreamingFAT  # noqa: E402
+from mirrorface.lipsync.speak import CHECKPOINTS, LipSyncModels, plan_speech  # noqa: E402
 from mirrorface.models.fat import FAT  # noqa: E402
 from mirrorface.speech.corpus import TEST_SENTENCES  # noqa: E402
 from mirrorface.targets.frames import speaking_frames  # noqa: E402
@@ -106,11 +108,11 @@ def memory(spec: FaceSpec, folder: Path) -> None:
 def end_to_end(spec: FaceSpec, models: LipSyncModels) -> np.ndarray:
     """Text -> trajectory on the test sentences, three ways; returns the sentences' target latents."""
     face = Painter(spec, seed=0)
-    eager = replace(models, fat_onnx=None)
+    eager = replace(models, encoder=None, fat_session=None)
     from_text("warm up")  # library start-up is not per-sentence work
     plan_speech(from_text("warm up"), face, models)
     speech_s, totals, latents = 0.0, {"say": 0.0, "front end": 0.0, "eager": 0.0}, []
-    print(f"\nthe FAT streams on {'onnxruntime (' + str(models.fat_onnx) + ')' if models.fat_onnx else 'PyTorch'}")
+    print(f"\nthe models run: {models.runtimes} (eager: both on PyTorch)")
     for k, text in enumerate(TEST_SENTENCES, 1):
         t0 = time.perf_counter()
         utt = from_text(text)
@@ -190,14 +192,15 @@ def main() -> None:
     except MirrorfaceError as exc:
         sys.exit(f"error: {exc} (or pass --models FOLDER with vae/ and fat/)")
     folder = args.models or CHECKPOINTS / spec.name
-    vae, fat = models.vae.config, models.fat.config
+    vae, fat = models.vae_config, models.fat_config
     print(f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the start), torch {torch.__version__} "
           f"({torch.get_num_threads()} threads); models {folder}: VAE {vae.image_size} px {vae.channels}, "
           f"FAT d_model {fat.d_model} x {fat.layers} layers "
           f"({sum(p.numel() for p in models.fat.parameters())} parameters)")
     memory(spec, folder)  # first, while this process is small (a forked child counts its parent's pages)
     with tempfile.TemporaryDirectory() as tmp:
-        onnx_path = models.fat_onnx or export_fat(models.fat, Path(tmp) / "fat.onnx", spec.name)
+        onnx_path = folder / "fat" / FAT_ONNX if models.fat_session is not None else \
+            export_fat(models.fat, Path(tmp) / FAT_ONNX, spec.name)
         windows = streaming_windows(end_to_end(spec, models), fat.horizon)
         streaming(models.fat, spec.neutral, windows, onnx_path)
         batched(models.fat, windows, onnx_path)
