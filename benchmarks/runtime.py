@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -103,7 +104,10 @@ def first_output(cmd: list[str], files: list[Path], min_bytes: list[int], timeou
                  env: dict | None = None) -> list[float]:
     """Seconds from spawning `cmd` until each file holds more than its min_bytes (polled every 2 ms)."""
     started = time.perf_counter()
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    # Its own process group, so that its planner and render workers end with it: a killed live run's
+    # workers would otherwise go on rendering beside the next measured process.
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                               start_new_session=True)
     seen = [np.nan] * len(files)
     while time.perf_counter() - started < timeout_s and any(np.isnan(seen)):
         for i, (path, size) in enumerate(zip(files, min_bytes, strict=True)):
@@ -115,7 +119,7 @@ def first_output(cmd: list[str], files: list[Path], min_bytes: list[int], timeou
                     seen[i] = time.perf_counter() - started
             break
         time.sleep(0.002)
-    process.kill()
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     return seen
 
