@@ -20,6 +20,7 @@ LIGHT_MODULES = (
     "mirrorface.face.safety",
     "mirrorface.face.sim.skin",
     "mirrorface.face.sim.render",
+    "mirrorface.lipsync.speak",  # with models/configs, training/folder, export/graphs: `say` on ONNX graphs
 )
 HEAVY = ("torch", "mediapipe")
 

@@ -131,7 +131,7 @@ def test_the_real_command_fails_with_one_line(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_without_out_each_graph_is_written_beside_its_weights_and_runs(exported, lips10):
+def test_without_out_each_graph_is_written_beside_its_weights_and_runs(models, exported, lips10, caplog):
     root = exported[0]
     folder = root / "beside"
     for model in ("vae", "fat"):
@@ -142,7 +142,19 @@ def test_without_out_each_graph_is_written_beside_its_weights_and_runs(exported,
     assert main(["export", "onnx", "--face", "lips10", "--models", str(folder), "--check", "0"]) == 0
     assert (folder / "vae" / VAE_ONNX).is_file() and (folder / "fat" / FAT_ONNX).is_file()
     assert LipSyncModels.load(lips10, folder).runtimes == "VAE encoder on onnxruntime, FAT on onnxruntime"
+    _, fat = models
+    retrained = FAT(fat.config)  # new weights beside the old fat.onnx
+    retrained.load_state_dict(fat.state_dict())
+    with torch.no_grad():
+        retrained.head.bias.add_(0.1)
+    save_model(retrained, folder / "fat")
+    caplog.clear()
+    assert LipSyncModels.load(lips10, folder).runtimes == "VAE encoder on onnxruntime, FAT on PyTorch"
+    assert "fat.onnx was exported from other weights" in caplog.text
+    caplog.clear()
     assert main(["export", "onnx", "--face", "lips10", "--models", str(folder), "--check", "0"]) == 0  # regenerates
+    assert "PyTorch instead" not in caplog.text  # the export does not run the graphs it replaces
+    assert LipSyncModels.load(lips10, folder).runtimes == "VAE encoder on onnxruntime, FAT on onnxruntime"
 
 
 def test_a_graph_without_its_weights_digest_is_never_current(models, tmp_path):

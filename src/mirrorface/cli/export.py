@@ -48,7 +48,7 @@ def onnx(
     if existing and not force:
         raise MirrorfaceError(f"{out} already holds {', '.join(existing)}: pass --force to replace them")
     spec = load_spec(face)
-    lipsync = LipSyncModels.load(spec, models)
+    lipsync = LipSyncModels.load(spec, models, graphs=False)  # the graphs there may be the stale ones replaced
     report = export_lipsync(lipsync.vae, lipsync.fat, lipsync.folder, out, spec.name, check)
     for item in report.values():
         checked = f"max |onnxruntime - PyTorch| {item['max_abs_diff']:.1e} on {check} random inputs" if check else \

@@ -54,11 +54,12 @@ class LipSyncModels:
     _modules: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def load(cls, spec: FaceSpec, folder: str | Path | None = None) -> LipSyncModels:
+    def load(cls, spec: FaceSpec, folder: str | Path | None = None, graphs: bool = True) -> LipSyncModels:
         """`folder`/vae and `folder`/fat (default: the models shipped for the face).
 
         A graph exported from the weights beside it (`export.graphs.current_session`) runs on
         onnxruntime, and then the model's config is all that is read: PyTorch is not imported.
+        `graphs=False` leaves the graphs unopened (the export that replaces them).
         """
         folder = Path(folder) if folder is not None else CHECKPOINTS / spec.name
         vae = read_config(VAEConfig, folder / "vae", *TRAIN["vae"])
@@ -66,6 +67,8 @@ class LipSyncModels:
         if fat.n_actions != spec.n:
             raise MirrorfaceError(f"the FAT in {folder / 'fat'} drives {fat.n_actions} actuators, "
                                   f"face {spec.name!r} has {spec.n}")
+        if not graphs:
+            return cls(vae, fat, folder)
         return cls(vae, fat, folder, current_session(folder / "vae", VAE_ONNX),
                    current_session(folder / "fat", FAT_ONNX))
 
