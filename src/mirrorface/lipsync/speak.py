@@ -44,7 +44,8 @@ TRAIN = {"vae": ("VAE", "mirrorface train vae"), "fat": ("FAT", "mirrorface trai
 @dataclass
 class LipSyncModels:
     """A face's VAE and FAT, each run on its ONNX graph (onnxruntime) where the checkpoint has a
-    current one, else on PyTorch, which is then imported and the weights loaded on first use."""
+    current one, else on PyTorch. `vae` and `fat`, the PyTorch modules, are loaded when a model
+    runs on PyTorch, or on first use (an export, an evaluation)."""
 
     vae_config: VAEConfig
     fat_config: FATConfig
@@ -59,7 +60,8 @@ class LipSyncModels:
 
         A graph exported from the weights beside it (`export.graphs.current_session`) runs on
         onnxruntime, and then the model's config is all that is read: PyTorch is not imported.
-        `graphs=False` leaves the graphs unopened (the export that replaces them).
+        A model without one is loaded on PyTorch now, so that a forked live planner (one per chat
+        reply) inherits it. `graphs=False` leaves the graphs unopened (the export that replaces them).
         """
         folder = Path(folder) if folder is not None else CHECKPOINTS / spec.name
         vae = read_config(VAEConfig, folder / "vae", *TRAIN["vae"])
@@ -69,8 +71,12 @@ class LipSyncModels:
                                   f"face {spec.name!r} has {spec.n}")
         if not graphs:
             return cls(vae, fat, folder)
-        return cls(vae, fat, folder, current_session(folder / "vae", VAE_ONNX),
-                   current_session(folder / "fat", FAT_ONNX))
+        models = cls(vae, fat, folder, current_session(folder / "vae", VAE_ONNX),
+                     current_session(folder / "fat", FAT_ONNX))
+        for name, runner in (("vae", models.encoder), ("fat", models.fat_session)):
+            if runner is None:
+                models._module(name)
+        return models
 
     @classmethod
     def of(cls, vae: VAE, fat: FAT) -> LipSyncModels:
