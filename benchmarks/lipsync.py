@@ -9,9 +9,9 @@ Each figure comes with a baseline measured in the same run:
   frames and an MP4, no models).
 - Text -> trajectory real-time factor (target >= 20x): TTS + articulation + the mouth-crop
   windows of the target frames + VAE + streaming FAT (`plan_speech`, as `say` runs it: on
-  onnxruntime when the FAT's folder holds its fat.onnx) on the paper's three test sentences,
+  onnxruntime where the models' folders hold current graphs) on the paper's three test sentences,
   against the speech front end alone rendering whole frames (what `mirrorface target` does), and
-  beside the same plan with the FAT on eager PyTorch (checked to give the same commands).
+  beside the same plan with both models on eager PyTorch (checked to give the same commands).
 - FAT streaming step (target <= 2 ms): `StreamingFAT` (eager PyTorch pinned to one thread) and
   `OnnxStreamingFAT` (onnxruntime, one thread, what `say` uses with a fat.onnx), against eager
   PyTorch on torch's default threads.
@@ -130,13 +130,13 @@ def end_to_end(spec: FaceSpec, models: LipSyncModels) -> np.ndarray:
             totals[name] += tts + dt
         latents.append(plan.latents)
         print(f"sentence {k}: {seconds:5.2f} s of speech, {frames} frames: text -> trajectory {tts + t1 - t0:5.2f} s; "
-              f"front end with whole frames {tts + t2 - t1:5.2f} s; FAT on PyTorch {tts + t3 - t2:5.2f} s "
+              f"front end with whole frames {tts + t2 - t1:5.2f} s; on PyTorch {tts + t3 - t2:5.2f} s "
               f"(commands within {np.abs(commands - plan.commands).max():.0e})")
     print(f"text -> trajectory (plan_speech, as `say` runs it): {speech_s / totals['say']:5.1f}x real time "
           f"(target: at least 20x)")
     print(f"  baseline, the speech front end alone rendering whole frames (`mirrorface target`): "
           f"{speech_s / totals['front end']:5.1f}x ({totals['front end'] / totals['say']:.2f}x the time)")
-    print(f"  the same plan with the FAT streaming on eager PyTorch: {speech_s / totals['eager']:5.1f}x")
+    print(f"  the same plan with the VAE and the FAT on eager PyTorch: {speech_s / totals['eager']:5.1f}x")
     return np.concatenate(latents)
 
 

@@ -34,7 +34,7 @@ from mirrorface.models.fat import FAT, FATConfig
 from mirrorface.models.vae import VAE
 from mirrorface.training.checkpoint import save_model
 from mirrorface.training.folder import read_meta
-from mirrorface.training.loop import TrainConfig, fit
+from mirrorface.training.loop import TrainConfig, distributed, fit
 
 Progress = Callable[[str, int, int, float], None]  # (stage, step, total, loss)
 
@@ -196,5 +196,6 @@ def train_fat(vae: VAE, data: str | Path, out: str | Path, settings: FATTraining
     best, scores = calibrate_lead(spec, model, vae, spoken[:n], closing[:n], seed=settings.seed)
     model.config = replace(model.config, lead=best)
     save_model(model, out, {**read_meta(out), "lead_scores": scores})
-    export_fat(model, out / FAT_ONNX, spec.name, out)  # the deployment graph `say` streams on (onnxruntime)
+    if distributed()[0] == 0:  # one process writes the graph
+        export_fat(model, out / FAT_ONNX, spec.name, out)  # the deployment graph `say` streams on (onnxruntime)
     return {**result, **info, "lead": best, "lead_scores": scores}

@@ -26,7 +26,7 @@ from mirrorface.lipsync.latents import encode_crops, to_tensor
 from mirrorface.models.vae import VAE, VAEConfig
 from mirrorface.training.checkpoint import load_model
 from mirrorface.training.folder import read_meta
-from mirrorface.training.loop import TrainConfig, fit
+from mirrorface.training.loop import TrainConfig, distributed, fit
 
 Progress = Callable[[str, int, int, float], None]  # (stage, step, total, loss)
 
@@ -100,7 +100,8 @@ def train_vae(data: str | Path, out: str | Path, settings: VAETraining = VAETrai
                  resume=resume_finetune, progress=report("finetune"),
                  meta={**meta, "stage": "finetune", "synthesized_frames": len(synth)})
     figures = vae_figures(pretrained, model, real[held_out], synth)
-    export_vae_encoder(model, out / VAE_ONNX, spec.name, out)  # the graph `say` encodes on (onnxruntime)
+    if distributed()[0] == 0:  # one process writes the graph, after its weights (torchrun's rank 0 saved them)
+        export_vae_encoder(model, out / VAE_ONNX, spec.name, out)  # the graph `say` encodes on (onnxruntime)
     return {**result, **figures, "real_frames": len(real), "synthesized_frames": len(synth)}
 
 
