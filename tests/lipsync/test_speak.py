@@ -99,8 +99,8 @@ def test_onnx_and_pytorch_plan_the_same_commands_for_an_utterance(lips10, monkey
     monkeypatch.setenv("MIRRORFACE_ONNX", "0")
     eager = LipSyncModels.load(lips10)
     a, b = (plan_speech(utt, Painter(lips10), m) for m in (onnx, eager))
-    assert np.abs(a.latents - b.latents).max() < 1e-3
-    assert np.abs(a.commands - b.commands).max() < 1e-3
+    assert np.abs(a.latents - b.latents).max() < 1e-4  # ~1e-6: float32 summation order
+    assert np.abs(a.commands - b.commands).max() < 1e-4
     assert np.ptp(b.commands, axis=0).max() > 0.1  # the mouth moves: agreement is not two constant tracks
 
 
