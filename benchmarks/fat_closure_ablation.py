@@ -78,7 +78,7 @@ def main() -> None:
         variant = replace(settings, reverse=reverse, closure_frames=frames,
                           train=replace(settings.train, steps=args.steps, save_every=10**9))
         fat, _ = fit_fat(sequences, spec, None, variant, {"closure_weight": weight, "lead": 2.0})
-        models = LipSyncModels(vae, fat.eval())
+        models = LipSyncModels.of(vae, fat.eval())
         rows: dict[str, list[dict]] = {"text/commanded": [], "text/executed": []}
         for utt in validation:
             for path, row in measure_paths(spec, models, utt, tuple(rows)).items():

@@ -9,9 +9,9 @@ Each figure comes with a baseline measured in the same run:
   frames and an MP4, no models).
 - Text -> trajectory real-time factor (target >= 20x): TTS + articulation + the mouth-crop
   windows of the target frames + VAE + streaming FAT (`plan_speech`, as `say` runs it: on
-  onnxruntime when the FAT's folder holds its fat.onnx) on the paper's three test sentences,
+  onnxruntime where the models' folders hold current graphs) on the paper's three test sentences,
   against the speech front end alone rendering whole frames (what `mirrorface target` does), and
-  beside the same plan with the FAT on eager PyTorch (checked to give the same commands).
+  beside the same plan with both models on eager PyTorch (checked to give the same commands).
 - FAT streaming step (target <= 2 ms): `StreamingFAT` (eager PyTorch pinned to one thread) and
   `OnnxStreamingFAT` (onnxruntime, one thread, what `say` uses with a fat.onnx), against eager
   PyTorch on torch's default threads.
@@ -40,10 +40,12 @@ import torch  # noqa: E402
 
 from mirrorface.articulation.sources import from_text, track_of  # noqa: E402
 from mirrorface.errors import MirrorfaceError  # noqa: E402
-from mirrorface.export.onnx import OnnxStreamingFAT, export_fat, session  # noqa: E402
+from mirrorface.export.graphs import FAT_ONNX, OnnxStreamingFAT, session  # noqa: E402
+from mirrorface.export.onnx import export_fat  # noqa: E402
 from mirrorface.face.sim.painter import Painter  # noqa: E402
 from mirrorface.face.spec import FaceSpec, load_spec  # noqa: E402
-from mirrorface.lipsync.speak import CHECKPOINTS, LipSyncModels, StreamingFAT, plan_speech  # noqa: E402
+from mirrorface.lipsync.eager import StreamingFAT  # noqa: E402
+from mirrorface.lipsync.speak import CHECKPOINTS, LipSyncModels, plan_speech  # noqa: E402
 from mirrorface.models.fat import FAT  # noqa: E402
 from mirrorface.speech.corpus import TEST_SENTENCES  # noqa: E402
 from mirrorface.targets.frames import speaking_frames  # noqa: E402
@@ -106,11 +108,11 @@ def memory(spec: FaceSpec, folder: Path) -> None:
 def end_to_end(spec: FaceSpec, models: LipSyncModels) -> np.ndarray:
     """Text -> trajectory on the test sentences, three ways; returns the sentences' target latents."""
     face = Painter(spec, seed=0)
-    eager = replace(models, fat_onnx=None)
+    eager = replace(models, encoder=None, fat_session=None)
     from_text("warm up")  # library start-up is not per-sentence work
     plan_speech(from_text("warm up"), face, models)
     speech_s, totals, latents = 0.0, {"say": 0.0, "front end": 0.0, "eager": 0.0}, []
-    print(f"\nthe FAT streams on {'onnxruntime (' + str(models.fat_onnx) + ')' if models.fat_onnx else 'PyTorch'}")
+    print(f"\nthe models run: {models.runtimes} (eager: both on PyTorch)")
     for k, text in enumerate(TEST_SENTENCES, 1):
         t0 = time.perf_counter()
         utt = from_text(text)
@@ -128,13 +130,13 @@ def end_to_end(spec: FaceSpec, models: LipSyncModels) -> np.ndarray:
             totals[name] += tts + dt
         latents.append(plan.latents)
         print(f"sentence {k}: {seconds:5.2f} s of speech, {frames} frames: text -> trajectory {tts + t1 - t0:5.2f} s; "
-              f"front end with whole frames {tts + t2 - t1:5.2f} s; FAT on PyTorch {tts + t3 - t2:5.2f} s "
+              f"front end with whole frames {tts + t2 - t1:5.2f} s; on PyTorch {tts + t3 - t2:5.2f} s "
               f"(commands within {np.abs(commands - plan.commands).max():.0e})")
     print(f"text -> trajectory (plan_speech, as `say` runs it): {speech_s / totals['say']:5.1f}x real time "
           f"(target: at least 20x)")
     print(f"  baseline, the speech front end alone rendering whole frames (`mirrorface target`): "
           f"{speech_s / totals['front end']:5.1f}x ({totals['front end'] / totals['say']:.2f}x the time)")
-    print(f"  the same plan with the FAT streaming on eager PyTorch: {speech_s / totals['eager']:5.1f}x")
+    print(f"  the same plan with the VAE and the FAT on eager PyTorch: {speech_s / totals['eager']:5.1f}x")
     return np.concatenate(latents)
 
 
@@ -190,14 +192,15 @@ def main() -> None:
     except MirrorfaceError as exc:
         sys.exit(f"error: {exc} (or pass --models FOLDER with vae/ and fat/)")
     folder = args.models or CHECKPOINTS / spec.name
-    vae, fat = models.vae.config, models.fat.config
+    vae, fat = models.vae_config, models.fat_config
     print(f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the start), torch {torch.__version__} "
           f"({torch.get_num_threads()} threads); models {folder}: VAE {vae.image_size} px {vae.channels}, "
           f"FAT d_model {fat.d_model} x {fat.layers} layers "
           f"({sum(p.numel() for p in models.fat.parameters())} parameters)")
     memory(spec, folder)  # first, while this process is small (a forked child counts its parent's pages)
     with tempfile.TemporaryDirectory() as tmp:
-        onnx_path = models.fat_onnx or export_fat(models.fat, Path(tmp) / "fat.onnx", spec.name)
+        onnx_path = folder / "fat" / FAT_ONNX if models.fat_session is not None else \
+            export_fat(models.fat, Path(tmp) / FAT_ONNX, spec.name)
         windows = streaming_windows(end_to_end(spec, models), fat.horizon)
         streaming(models.fat, spec.neutral, windows, onnx_path)
         batched(models.fat, windows, onnx_path)

@@ -1,13 +1,19 @@
 """Live speech on the runtime, beside today's plan-everything-first path measured in the same run.
 
-Run: `.venv/bin/python benchmarks/runtime.py [--repeats 3] [--words 100,1000] [--front-end-words 10000]`
+Run: `.venv/bin/python benchmarks/runtime.py [--repeats 3] [--words 100,1000] [--front-end-words 10000]
+[--cold-only]`
 
 Figures (the simulated lips10 face; the sound goes to a WAV file sink, which plays it as a sound
 card would, in real time):
 - text -> first audio sample and first command, warm (models loaded): streaming (clause by
   clause, `lipsync.live`) against the baseline (TTS and `plan_speech` of the whole text first);
 - the same from a cold `mirrorface say --realtime` (a new process: imports, model loading)
-  against a cold `mirrorface say --no-video` (whose commands exist only when all are planned);
+  against a cold `mirrorface say --no-video` (whose commands exist only when all are planned),
+  each with the models on onnxruntime (the shipped ONNX graphs: no PyTorch import) and on
+  PyTorch (MIRRORFACE_ONNX=0, the baseline), alternating, median of --repeats; and a cold
+  one-shot `say --no-video` of a 3-second sentence and of test sentence 1 as a real-time factor
+  (seconds of speech / wall seconds of the whole process, imports included). `--cold-only` stops
+  there;
 - command send-time jitter against the schedule (median, p99): the runtime's scheduler on the
   sound's clock against a loop paced by `time.sleep(period)` after each send (what `advance` as
   a sleep does);
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -93,10 +100,14 @@ def paced_by_sleep(spec, commands: np.ndarray, fps: float) -> np.ndarray:
     return np.array(late)
 
 
-def first_output(cmd: list[str], files: list[Path], min_bytes: list[int], timeout_s: float = 120) -> list[float]:
+def first_output(cmd: list[str], files: list[Path], min_bytes: list[int], timeout_s: float = 120,
+                 env: dict | None = None) -> list[float]:
     """Seconds from spawning `cmd` until each file holds more than its min_bytes (polled every 2 ms)."""
     started = time.perf_counter()
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Its own process group, so that its planner and render workers end with it: a killed live run's
+    # workers would otherwise go on rendering beside the next measured process.
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                               start_new_session=True)
     seen = [np.nan] * len(files)
     while time.perf_counter() - started < timeout_s and any(np.isnan(seen)):
         for i, (path, size) in enumerate(zip(files, min_bytes, strict=True)):
@@ -108,9 +119,56 @@ def first_output(cmd: list[str], files: list[Path], min_bytes: list[int], timeou
                     seen[i] = time.perf_counter() - started
             break
         time.sleep(0.002)
-    process.kill()
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     return seen
+
+
+ONE_SHOT = "Please bring the blue map, five pens and a pair of boots."  # ~3 s: issue 16's one-shot yardstick
+RUNTIMES = {"onnxruntime": "1", "PyTorch (MIRRORFACE_ONNX=0)": "0"}  # the models' runtime -> MIRRORFACE_ONNX
+
+
+def cold_runs(tmp: Path, k: int, flag: str) -> tuple[float, float, float, float, float]:
+    """One cold process of each kind: (live first audio, live first command, one-shot first command
+    written, one-shot wall for ONE_SHOT, one-shot wall for test sentence 1), seconds."""
+    env = {**os.environ, "MIRRORFACE_ONNX": flag}
+    say = [sys.executable, "-m", "mirrorface", "say", TEST_SENTENCES[0]]
+    run = tmp / f"cold{k}-{flag}"
+    live = first_output(say + ["--realtime", "--audio-out", f"{run}.wav", "--trajectory", f"{run}.csv"],
+                        [Path(f"{run}.wav"), Path(f"{run}.csv")], [44, 200], env=env)
+    base = first_output(say + ["--no-video", "--trajectory", f"{run}-b.csv", "--out", f"{run}-b.mp4"],
+                        [Path(f"{run}-b.csv")], [200], env=env)
+    walls = []
+    for text in (ONE_SHOT, TEST_SENTENCES[0]):
+        started = time.perf_counter()
+        subprocess.run(say[:-1] + [text, "--no-video", "--trajectory", f"{run}-o.csv", "--out", f"{run}-o.mp4"],
+                       env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        walls.append(time.perf_counter() - started)
+    return live[0], live[1], base[0], walls[0], walls[1]
+
+
+def cold_start(tmp: Path, repeats: int) -> None:
+    """A new `mirrorface` process per measure, the models on onnxruntime and on PyTorch, alternating."""
+    runs = {name: [] for name in RUNTIMES}
+    for k in range(repeats):
+        for name, flag in RUNTIMES.items():
+            runs[name].append(cold_runs(tmp, k, flag))
+    speech = [from_text(text).duration_ms / 1000 for text in (ONE_SHOT, TEST_SENTENCES[0])]
+    print(f"\ncold CLI start (a new process each; median of {repeats}, alternating runtimes; "
+          f"load average {os.getloadavg()[0]:.1f})")
+    for name, rows in runs.items():
+        live_sound, live_command, base, short, long = np.median(np.array(rows), axis=0)
+        print(f"  models on {name}:")
+        print(f"    say --realtime (test sentence 1): first audio sample {ms(live_sound)}, first command "
+              f"{ms(live_command)}")
+        print(f"    say (baseline): first command written {ms(base)} "
+              f"(x{base / live_command:.1f} the live first command)")
+        print(f"    one-shot say --no-video, whole process: {speech[0]:.2f} s sentence {short:.2f} s "
+              f"({speech[0] / short:.1f}x real time); test sentence 1 ({speech[1]:.2f} s) {long:.2f} s "
+              f"({speech[1] / long:.1f}x real time)")
+    onnx, eager = (np.median(np.array(rows), axis=0) for rows in runs.values())
+    print(f"  onnxruntime against PyTorch: first audio sample x{eager[0] / onnx[0]:.2f} sooner, one-shot "
+          f"({speech[0]:.2f} s sentence) x{eager[3] / onnx[3]:.2f} faster")
 
 
 PEAK = """
@@ -151,6 +209,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--words", default="100,1000", help="texts to plan whole and clause by clause")
     parser.add_argument("--front-end-words", type=int, default=10_000)
+    parser.add_argument("--cold-only", action="store_true", help="measure the cold CLI start only")
     args = parser.parse_args()
     spec = load_spec("lips10")
     fps = spec.camera.fps
@@ -158,16 +217,9 @@ def main() -> None:
           f"text: the lip-sync paper's 3 test sentences ({len(TEXT.split())} words)")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        # Cold: a new process each (run first, while this one is small).
-        say = [sys.executable, "-m", "mirrorface", "say", TEST_SENTENCES[0]]
-        cold_live = first_output(say + ["--realtime", "--audio-out", str(tmp / "c.wav"), "--trajectory",
-                                        str(tmp / "c.csv")], [tmp / "c.wav", tmp / "c.csv"], [44, 200])
-        cold_base = first_output(say + ["--no-video", "--trajectory", str(tmp / "b.csv"), "--out",
-                                        str(tmp / "b.mp4")], [tmp / "b.csv"], [200])
-        print("\ncold CLI start (a new process, test sentence 1)")
-        print(f"  say --realtime: first audio sample {ms(cold_live[0])}, first command {ms(cold_live[1])}")
-        print(f"  say (baseline): first command written {ms(cold_base[0])} "
-              f"(x{cold_base[0] / cold_live[1]:.1f} the live first command)")
+        cold_start(tmp, args.repeats)  # first, while this process is small
+        if args.cold_only:
+            return
 
         models = LipSyncModels.load(spec)
         list(plan_chunks(text_utterances("Warm up."), Painter(spec), models))

@@ -1,10 +1,16 @@
 import json
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pyarrow.parquet as pq
+import torch
 
 from mirrorface.cli.main import main
 from mirrorface.data.video import count_frames
+from mirrorface.models.fat import FAT, FATConfig
+from mirrorface.training.checkpoint import load_model, save_model
 
 
 def _one_error_line(capsys) -> str:
@@ -67,6 +73,25 @@ def test_train_fat_quick_from_the_cli(babble_data, quick_models, tmp_path):
     assert (out / "model.safetensors").is_file() and (out / "figures.json").is_file()
     assert main(["train", "fat", "--data", str(babble_data), "--vae", str(quick_models / "vae"),
                  "--out", str(out), "--quick", "--quiet"]) == 1  # refuses to overwrite without --force
+
+
+def test_say_beside_a_stale_graph_runs_the_weights_on_pytorch_after_one_line(quick_models, tmp_path):
+    """A retrained FAT beside its old fat.onnx: the new weights run, and the user is told once."""
+    folder = tmp_path / "models"
+    shutil.copytree(quick_models, folder)
+    fat = load_model(FAT, FATConfig, folder / "fat")
+    with torch.no_grad():
+        fat.head.bias.add_(0.1)
+    save_model(fat, folder / "fat")  # fat.onnx stays: the graph of the weights before
+    argv = [sys.executable, "-m", "mirrorface", "say", "papa", "--models", str(folder), "--no-video",
+            "--trajectory", str(tmp_path / "t.csv"), "--out", str(tmp_path / "say.mp4")]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 0, result.stderr
+    assert len(lines) == 1 and "fat.onnx was exported from other weights" in lines[0], lines
+    assert main(["export", "onnx", "--models", str(folder), "--check", "0"]) == 0  # regenerated: silent again
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
 
 
 def test_eval_articulation_prints_rates_beside_their_late_control(tmp_path, capsys):

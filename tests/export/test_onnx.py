@@ -1,4 +1,5 @@
-"""ONNX export: `mirrorface export onnx` on small random models, checked against PyTorch with onnxruntime."""
+"""ONNX export: `mirrorface export onnx` on small random models, checked against PyTorch with onnxruntime;
+the graphs record their weights' digest, and only a current graph runs."""
 
 import json
 import subprocess
@@ -10,11 +11,14 @@ import pytest
 import torch
 
 from mirrorface.cli.main import main
-from mirrorface.export.onnx import OnnxStreamingFAT, session
-from mirrorface.lipsync.speak import StreamingFAT
+from mirrorface.export.graphs import FAT_ONNX, VAE_ONNX, OnnxStreamingFAT, current_session, session
+from mirrorface.export.onnx import export_fat
+from mirrorface.lipsync.eager import StreamingFAT
+from mirrorface.lipsync.speak import LipSyncModels
 from mirrorface.models.fat import FAT, FATConfig
 from mirrorface.models.vae import VAE, VAEConfig
 from mirrorface.training.checkpoint import save_model
+from mirrorface.training.folder import weights_digest
 
 TOLERANCE = 1e-4  # float32 kernels differ in summation order: ~1e-6 is normal, 1e-4 would be a wrong graph
 
@@ -73,11 +77,14 @@ def test_fat_parity_at_any_batch_size(models, exported, batch):
     assert want.std() > 1e-3  # a constant output would make parity meaningless
 
 
-def test_files_carry_their_config_and_face(models, exported):
+def test_files_carry_their_config_face_and_weights_digest(models, exported):
     vae, fat = models
-    for name, model in (("vae_encoder", vae), ("fat", fat)):
+    root = exported[0]
+    for name, model, folder in (("vae_encoder", vae, "vae"), ("fat", fat, "fat")):
         props = {p.key: p.value for p in onnx.load(str(exported[1] / f"{name}.onnx")).metadata_props}
         assert props["mirrorface.face"] == "lips10"
+        assert props["mirrorface.weights"] == weights_digest(root / "models" / folder)
+        assert len(props["mirrorface.weights"]) == 64
         config = json.loads(props["mirrorface.config"])
         assert type(model.config)(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}) \
             == model.config
@@ -124,15 +131,50 @@ def test_the_real_command_fails_with_one_line(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_without_out_each_graph_is_written_beside_its_weights_and_runs(models, exported, lips10, caplog):
+    root = exported[0]
+    folder = root / "beside"
+    for model in ("vae", "fat"):
+        (folder / model).mkdir(parents=True)
+        for name in ("config.json", "model.safetensors"):
+            (folder / model / name).write_bytes((root / "models" / model / name).read_bytes())
+    assert LipSyncModels.load(lips10, folder).runtimes == "VAE encoder on PyTorch, FAT on PyTorch"
+    assert main(["export", "onnx", "--face", "lips10", "--models", str(folder), "--check", "0"]) == 0
+    assert (folder / "vae" / VAE_ONNX).is_file() and (folder / "fat" / FAT_ONNX).is_file()
+    assert LipSyncModels.load(lips10, folder).runtimes == "VAE encoder on onnxruntime, FAT on onnxruntime"
+    _, fat = models
+    retrained = FAT(fat.config)  # new weights beside the old fat.onnx
+    retrained.load_state_dict(fat.state_dict())
+    with torch.no_grad():
+        retrained.head.bias.add_(0.1)
+    save_model(retrained, folder / "fat")
+    caplog.clear()
+    assert LipSyncModels.load(lips10, folder).runtimes == "VAE encoder on onnxruntime, FAT on PyTorch"
+    assert "fat.onnx was exported from other weights" in caplog.text
+    caplog.clear()
+    assert main(["export", "onnx", "--face", "lips10", "--models", str(folder), "--check", "0"]) == 0  # regenerates
+    assert "PyTorch instead" not in caplog.text  # the export does not run the graphs it replaces
+    assert LipSyncModels.load(lips10, folder).runtimes == "VAE encoder on onnxruntime, FAT on onnxruntime"
+
+
+def test_a_graph_without_its_weights_digest_is_never_current(models, tmp_path):
+    _, fat = models
+    save_model(fat, tmp_path)
+    export_fat(fat, tmp_path / FAT_ONNX)  # a model with no folder: no digest recorded
+    assert current_session(tmp_path, FAT_ONNX) is None
+    export_fat(fat, tmp_path / FAT_ONNX, weights=tmp_path)
+    assert current_session(tmp_path, FAT_ONNX) is not None
+
+
 def test_a_damaged_graph_falls_back_to_pytorch(models, tmp_path):
     """A cut fat.onnx is as good as a stale one: the weights run on PyTorch (the docs' promise)."""
     from mirrorface.errors import MirrorfaceError
-    from mirrorface.export.onnx import current_session, export_fat
 
     _, fat = models
-    graph = export_fat(fat, tmp_path / "fat.onnx")
-    assert current_session(graph, fat) is not None
+    save_model(fat, tmp_path)
+    graph = export_fat(fat, tmp_path / FAT_ONNX, weights=tmp_path)
+    assert current_session(tmp_path, FAT_ONNX) is not None
     graph.write_bytes(graph.read_bytes()[:1000])
-    assert current_session(graph, fat) is None
+    assert current_session(tmp_path, FAT_ONNX) is None
     with pytest.raises(MirrorfaceError, match="not a usable ONNX model"):
         session(graph)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from mirrorface.errors import DatasetError
-from mirrorface.lipsync.crop import MouthCrop, crop_from_landmarks, to_tensor
+from mirrorface.lipsync.crop import MouthCrop, crop_from_landmarks, to_chw
 from mirrorface.perception.landmarks import lip_indices
 
 
@@ -40,9 +40,13 @@ def test_crop_needs_a_face():
         crop_from_landmarks(np.full((5, 468, 3), np.nan), 100, 100, 32)
 
 
-def test_to_tensor_is_channels_first_unit_range():
-    t = to_tensor(np.full((2, 4, 4, 3), 255, np.uint8))
-    assert t.shape == (2, 3, 4, 4) and float(t.max()) == 1.0
+def test_to_chw_is_channels_first_unit_range_float32():
+    crops = np.zeros((2, 4, 4, 3), np.uint8)
+    crops[..., 1] = 255  # green only: the channel must land on axis 1, index 1
+    crops[1, 0, 3, 2] = 51
+    t = to_chw(crops)
+    assert t.shape == (2, 3, 4, 4) and t.dtype == np.float32 and t.flags.c_contiguous
+    assert (t[:, 1] == 1.0).all() and (t[:, 0] == 0.0).all() and t[1, 2, 0, 3] == np.float32(0.2)
 
 
 def test_a_crop_inside_the_frame_is_a_render_window_and_its_resize_matches():

@@ -1,3 +1,4 @@
+import logging
 import shutil
 
 import numpy as np
@@ -9,9 +10,12 @@ from hypothesis import strategies as st
 from mirrorface.articulation.sources import from_text
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.sim.painter import Painter
+from mirrorface.lipsync.eager import StreamingFAT
 from mirrorface.lipsync.execute import execute
-from mirrorface.lipsync.speak import LipSyncModels, StreamingFAT, lead, plan_speech, stream_commands
+from mirrorface.lipsync.latents import encode_crops
+from mirrorface.lipsync.speak import LipSyncModels, lead, plan_speech, stream_commands
 from mirrorface.models.fat import FAT, FATConfig
+from mirrorface.models.vae import VAE, VAEConfig
 from mirrorface.training.checkpoint import load_model, save_model
 
 
@@ -19,13 +23,13 @@ def test_plan_speech_gives_one_command_per_camera_frame(quick_models, lips10):
     models = LipSyncModels.load(lips10, quick_models)
     plan = plan_speech(from_text("papa", "en"), Painter(lips10), models)
     assert plan.commands.shape == (len(plan.track), lips10.n)
-    assert plan.latents.shape == (len(plan.track), models.vae.config.latent)
+    assert plan.latents.shape == (len(plan.track), models.vae_config.latent)
     assert np.isfinite(plan.commands).all() and (plan.commands >= 0).all() and (plan.commands <= 1).all()
 
 
 def test_streaming_feeds_on_its_own_commands(quick_models, lips10):
     models = LipSyncModels.load(lips10, quick_models)
-    latents = np.random.default_rng(0).normal(size=(5, models.vae.config.latent)).astype(np.float32)
+    latents = np.random.default_rng(0).normal(size=(5, models.vae_config.latent)).astype(np.float32)
     streamed = np.stack(list(stream_commands(StreamingFAT(models.fat, lips10.neutral), latents)))
     stream = StreamingFAT(models.fat, lips10.neutral)
     first = stream.step(latents[:2])
@@ -38,31 +42,66 @@ def test_streaming_feeds_on_its_own_commands(quick_models, lips10):
 @given(frames=st.integers(1, 40), lead_frames=st.integers(0, 3), cuts=st.lists(st.integers(0, 40), max_size=5))
 def test_streaming_blocks_as_they_come_equals_streaming_the_led_whole(quick_models, lips10, frames, lead_frames, cuts):
     models = LipSyncModels.load(lips10, quick_models)
-    latents = np.random.default_rng(frames).normal(size=(frames, models.vae.config.latent)).astype(np.float32)
+    latents = np.random.default_rng(frames).normal(size=(frames, models.vae_config.latent)).astype(np.float32)
     whole = list(stream_commands(StreamingFAT(models.fat, lips10.neutral), lead(latents, lead_frames)))
     blocks = np.split(latents, sorted(c for c in cuts if c < frames))
     pieces = list(stream_commands(StreamingFAT(models.fat, lips10.neutral), iter(blocks), lead_frames))
     assert len(pieces) == frames and np.allclose(np.stack(pieces), np.stack(whole), atol=1e-6)
 
 
-def test_the_trained_folder_streams_on_its_onnx_graph_with_the_same_commands(quick_models, lips10, tmp_path):
+def test_the_trained_folder_runs_on_its_onnx_graphs_with_the_same_results(quick_models, lips10):
     models = LipSyncModels.load(lips10, quick_models)
-    assert models.fat_onnx == quick_models / "fat" / "fat.onnx"  # `train fat` wrote it from these weights
-    latents = np.random.default_rng(1).normal(size=(12, models.vae.config.latent)).astype(np.float32)
+    assert models.encoder is not None and models.fat_session is not None  # `train vae|fat` wrote current graphs
+    assert models.runtimes == "VAE encoder on onnxruntime, FAT on onnxruntime"
+    latents = np.random.default_rng(1).normal(size=(12, models.vae_config.latent)).astype(np.float32)
     onnx = np.stack(list(stream_commands(models.stream(lips10.neutral), latents)))
     eager = np.stack(list(stream_commands(StreamingFAT(models.fat, lips10.neutral), latents)))
-    assert np.abs(onnx - eager).max() < 1e-5
+    assert np.abs(onnx - eager).max() < 1e-5 and np.abs(np.diff(eager, axis=0)).max() > 1e-4
+    s = models.vae_config.image_size
+    crops = np.random.default_rng(2).integers(0, 256, (7, s, s, 3), dtype=np.uint8)
+    got, want = models.encode(crops), encode_crops(models.vae, crops)
+    assert got.shape == want.shape == (7, models.vae_config.latent)
+    assert np.abs(got - want).max() < 1e-4 and want.std(0).min() > 1e-4  # latents that vary with the crop
 
 
-def test_a_stale_onnx_graph_is_not_used(quick_models, lips10, tmp_path):
+@pytest.mark.parametrize("model, graph", [("fat", "fat.onnx"), ("vae", "vae_encoder.onnx")])
+def test_a_stale_onnx_graph_is_not_used(quick_models, lips10, tmp_path, caplog, model, graph):
     folder = tmp_path / "models"
     shutil.copytree(quick_models, folder)
-    fat = load_model(FAT, FATConfig, folder / "fat")
+    net = load_model(*((FAT, FATConfig) if model == "fat" else (VAE, VAEConfig)), folder / model)
     with torch.no_grad():
-        fat.head.bias.add_(0.1)  # retrained weights, the old graph left beside them
-    save_model(fat, folder / "fat")
-    assert LipSyncModels.load(lips10, folder).fat_onnx is None
-    assert isinstance(LipSyncModels.load(lips10, folder).stream(lips10.neutral), StreamingFAT)
+        next(net.parameters()).add_(0.1)  # retrained weights, the old graph left beside them
+    save_model(net, folder / model)
+    with caplog.at_level(logging.WARNING):
+        models = LipSyncModels.load(lips10, folder)
+    stale = [r.getMessage() for r in caplog.records if graph in r.getMessage()]
+    assert len(stale) == 1 and "exported from other weights" in stale[0], caplog.text
+    assert (models.fat_session is None) == (model == "fat") and (models.encoder is None) == (model == "vae")
+    assert isinstance(models.stream(lips10.neutral), StreamingFAT) == (model == "fat")
+    s = models.vae_config.image_size
+    crops = np.random.default_rng(0).integers(0, 256, (3, s, s, 3), dtype=np.uint8)
+    assert np.allclose(models.encode(crops), encode_crops(load_model(VAE, VAEConfig, folder / "vae"), crops),
+                       atol=1e-4)  # the new weights run, whichever runtime
+
+
+def test_mirrorface_onnx_0_runs_every_model_on_pytorch(quick_models, lips10, monkeypatch):
+    monkeypatch.setenv("MIRRORFACE_ONNX", "0")
+    models = LipSyncModels.load(lips10, quick_models)
+    assert models.encoder is None and models.fat_session is None
+    assert isinstance(models.stream(lips10.neutral), StreamingFAT)
+
+
+def test_onnx_and_pytorch_plan_the_same_commands_for_an_utterance(lips10, monkeypatch):
+    """The shipped graphs against the shipped weights, end to end on one utterance."""
+    utt = from_text("Bob paid five pounds for the map.", "en")
+    onnx = LipSyncModels.load(lips10)
+    assert onnx.encoder is not None and onnx.fat_session is not None  # shipped graphs current with the weights
+    monkeypatch.setenv("MIRRORFACE_ONNX", "0")
+    eager = LipSyncModels.load(lips10)
+    a, b = (plan_speech(utt, Painter(lips10), m) for m in (onnx, eager))
+    assert np.abs(a.latents - b.latents).max() < 1e-4  # ~1e-6: float32 summation order
+    assert np.abs(a.commands - b.commands).max() < 1e-4
+    assert np.ptp(b.commands, axis=0).max() > 0.1  # the mouth moves: agreement is not two constant tracks
 
 
 def test_missing_models_are_one_clear_error(lips10, tmp_path):

@@ -213,7 +213,7 @@ def eval_coexpression(
     from mirrorface.coexpression.inverse import DEFAULT_CHECKPOINT
     from mirrorface.coexpression.normalize import DEFAULT_K
     from mirrorface.coexpression.report import build_report
-    from mirrorface.training.checkpoint import read_meta
+    from mirrorface.training.folder import read_meta
 
     if cv_steps < 1:
         raise MirrorfaceError(f"--cv-steps must be positive, got {cv_steps}")

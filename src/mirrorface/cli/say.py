@@ -53,8 +53,6 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
     from mirrorface.hardware.face import make_face
     from mirrorface.lipsync.execute import perform
     from mirrorface.lipsync.speak import LipSyncModels, plan_speech
-    from mirrorface.media import write_mp4
-    from mirrorface.targets.frames import speaking_frames
 
     live_only = [flag for flag, given in (("--audio-out", audio_out is not None), ("--lead-ms", lead_ms != 0.0),
                                           ("--deadline-ms", deadline_ms is not None)) if given]
@@ -109,6 +107,9 @@ def say(text: str = TEXT, transcript: str = TRANSCRIPT, lang: str = LANG, voice:
         with make_face(spec, seed=seed) as robot:
             steps = performed(robot)
             if video:
+                from mirrorface.media import write_mp4  # (PyAV: imported only when a video is written)
+                from mirrorface.targets.frames import speaking_frames
+
                 pairs = zip(speaking_frames(painter, plan.track), steps, strict=True)
                 frames = write_mp4(out, (np.concatenate([target, step.frame], axis=1) for target, step in pairs),
                                    fps, utt.audio, utt.sample_rate)

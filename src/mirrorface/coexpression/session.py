@@ -13,7 +13,7 @@ from mirrorface.coexpression.selfmodel import CommandSet
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.face import Face
-from mirrorface.training.checkpoint import read_meta
+from mirrorface.training.folder import read_meta
 
 
 @dataclass(frozen=True)

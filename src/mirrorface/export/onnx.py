@@ -5,27 +5,22 @@
 
 B is a dynamic axis. Each file carries its model's config as JSON in the metadata property
 `mirrorface.config` (a runtime needs the VAE's crop placement and the FAT's shapes), the face's
-name in `mirrorface.face` and a digest of the weights it was exported from in
-`mirrorface.weights`. The FAT's latent normaliser is baked into its graph.
+name in `mirrorface.face` and the SHA-256 of the `model.safetensors` it was exported from in
+`mirrorface.weights` (`export.graphs` runs a graph only beside those weights). The FAT's latent
+normaliser is baked into its graph.
 
-`mirrorface train fat` also writes `fat.onnx` into the FAT's checkpoint folder: `say` streams on
-it with onnxruntime (several times faster per step than eager PyTorch) when its digest matches
-the folder's weights, and on PyTorch otherwise.
+`mirrorface export onnx --face NAME` writes each graph beside its weights in the face's
+checkpoint folder (`say` runs them on onnxruntime, without importing PyTorch), and `mirrorface
+train vae|fat` write theirs; `--out DIR` exports a copy elsewhere.
 
 We use torch.onnx's torch.export-based exporter (`dynamo=True`, the default since PyTorch 2.9;
 the TorchScript one is deprecated). It exports in seconds, not milliseconds, and writes progress
 and warnings of its own, which `_quietly` keeps out of the CLI's output.
-
-`OnnxStreamingFAT` is the streaming loop of `lipsync.speak.StreamingFAT` on onnxruntime. One
-streaming step is ~100 tiny operators: eager PyTorch spends it on per-operator dispatch (and,
-with more than one intra-op thread on a busy machine, on waking threads), onnxruntime with one
-thread runs the same graph several times faster (see benchmarks/lipsync.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import logging
@@ -39,11 +34,12 @@ import torch
 from torch import nn
 
 from mirrorface.errors import MirrorfaceError
+from mirrorface.export.graphs import FAT_ONNX, VAE_ONNX, WEIGHTS_KEY, session
 from mirrorface.models.fat import FAT
 from mirrorface.models.vae import VAE
+from mirrorface.training.folder import weights_digest
 
 OPSET = 18
-FAT_ONNX = "fat.onnx"  # the name of the FAT's graph inside its checkpoint folder
 
 
 class VAEEncoder(nn.Module):
@@ -82,28 +78,6 @@ def _quietly() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def weights_digest(module: nn.Module) -> str:
-    """SHA-256 over a module's parameters and buffers (names, shapes, values)."""
-    digest = hashlib.sha256()
-    for name, tensor in sorted(module.state_dict().items()):
-        digest.update(f"{name}{tuple(tensor.shape)}".encode())
-        digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
-    return digest.hexdigest()
-
-
-def current_session(path: str | Path, module: nn.Module):
-    """An onnxruntime session on `path` if that file was exported from `module`'s current weights, else None."""
-    if not Path(path).is_file():
-        return None
-    try:
-        runner = session(path)
-    except MirrorfaceError as exc:  # a damaged graph is as good as a stale one: PyTorch runs the weights
-        logging.getLogger(__name__).warning("%s; running the model on PyTorch instead", exc)
-        return None
-    current = runner.get_modelmeta().custom_metadata_map.get("mirrorface.weights") == weights_digest(module)
-    return runner if current else None
-
-
 def _export(module: nn.Module, example: tuple[torch.Tensor, ...], inputs: list[str], output: str, path: Path,
             metadata: dict[str, str]) -> Path:
     import onnx
@@ -120,38 +94,31 @@ def _export(module: nn.Module, example: tuple[torch.Tensor, ...], inputs: list[s
     return path
 
 
-def export_vae_encoder(vae: VAE, path: str | Path, face: str = "") -> Path:
-    """Write the VAE encoder (crops (B, 3, S, S) -> mu (B, latent)) to `path`."""
+def _metadata(config, face: str, weights: str | Path | None) -> dict[str, str]:
+    digest = "" if weights is None else weights_digest(weights)
+    return {"mirrorface.config": json.dumps(asdict(config)), "mirrorface.face": face, WEIGHTS_KEY: digest}
+
+
+def export_vae_encoder(vae: VAE, path: str | Path, face: str = "", weights: str | Path | None = None) -> Path:
+    """Write the VAE encoder (crops (B, 3, S, S) -> mu (B, latent)) to `path`.
+
+    `weights`: the checkpoint folder `vae` was loaded from (or saved to), whose weights' digest
+    the graph records; None for a model that has no folder (its graph is then never current).
+    """
     s = vae.config.image_size
     example = (torch.rand(2, 3, s, s),)
-    return _export(VAEEncoder(vae), example, ["crops"], "mu", Path(path),
-                   {"mirrorface.config": json.dumps(asdict(vae.config)), "mirrorface.face": face,
-                    "mirrorface.weights": weights_digest(vae)})
+    return _export(VAEEncoder(vae), example, ["crops"], "mu", Path(path), _metadata(vae.config, face, weights))
 
 
-def export_fat(fat: FAT, path: str | Path, face: str = "") -> Path:
-    """Write the FAT (actions (B, history, n), latents (B, horizon, latent) -> commands) to `path`."""
+def export_fat(fat: FAT, path: str | Path, face: str = "", weights: str | Path | None = None) -> Path:
+    """Write the FAT (actions (B, history, n), latents (B, horizon, latent) -> commands) to `path`.
+
+    `weights`: as for `export_vae_encoder`.
+    """
     c = fat.config
     example = (torch.rand(2, c.history, c.n_actions), torch.randn(2, c.horizon, c.latent))
     return _export(FATCommands(fat), example, ["actions", "latents"], "commands", Path(path),
-                   {"mirrorface.config": json.dumps(asdict(c)), "mirrorface.face": face,
-                    "mirrorface.weights": weights_digest(fat)})
-
-
-def session(path: str | Path, threads: int = 1):
-    """An onnxruntime CPU session; one intra-op thread suits these small, latency-bound graphs."""
-    import onnxruntime as ort
-
-    if not Path(path).is_file():
-        raise MirrorfaceError(f"no ONNX model at {path}: export one with `mirrorface export onnx`")
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime's errors (InvalidProtobuf, Fail, ...) share no base but Exception
-        reason = str(exc).split(":")[-1].strip() or type(exc).__name__
-        raise MirrorfaceError(f"{path} is not a usable ONNX model ({reason}); export it again") from None
+                   _metadata(c, face, weights))
 
 
 def parity(module: nn.Module, onnx_path: str | Path, inputs: tuple[torch.Tensor, ...]) -> float:
@@ -164,41 +131,29 @@ def parity(module: nn.Module, onnx_path: str | Path, inputs: tuple[torch.Tensor,
     return float(np.abs(got - want).max())
 
 
-def export_lipsync(vae: VAE, fat: FAT, out: str | Path, face: str = "", check: int = 64) -> dict[str, dict]:
-    """Export both models into the folder `out`; with `check` > 0, measure parity on that many random inputs.
+def export_lipsync(vae: VAE, fat: FAT, folder: str | Path, out: str | Path | None = None, face: str = "",
+                   check: int = 64) -> dict[str, dict]:
+    """Export both models of the checkpoint folder `folder` (vae/, fat/, which they were loaded from):
+    each graph beside its weights, or with `out` both into that folder; with `check` > 0, measure
+    parity on that many random inputs.
 
     Returns:
         {"vae_encoder": {"path", "bytes", "max_abs_diff"}, "fat": {...}} (max_abs_diff is NaN unchecked).
     """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
+    folder = Path(folder)
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise MirrorfaceError(f"{out} is a file: the ONNX export needs a folder")
     rng = torch.Generator().manual_seed(0)
     s, c = vae.config.image_size, fat.config
     crops = torch.rand(check, 3, s, s, generator=rng)
     actions = torch.rand(check, c.history, c.n_actions, generator=rng)
     latents = torch.randn(check, c.horizon, c.latent, generator=rng)
+    vae_dir, fat_dir = folder / "vae", folder / "fat"
     exported = {
-        "vae_encoder": (VAEEncoder(vae), export_vae_encoder(vae, out / "vae_encoder.onnx", face), (crops,)),
-        "fat": (FATCommands(fat), export_fat(fat, out / "fat.onnx", face), (actions, latents)),
+        "vae_encoder": (VAEEncoder(vae), export_vae_encoder(vae, Path(out or vae_dir) / VAE_ONNX, face, vae_dir),
+                        (crops,)),
+        "fat": (FATCommands(fat), export_fat(fat, Path(out or fat_dir) / FAT_ONNX, face, fat_dir), (actions, latents)),
     }
     return {name: {"path": path, "bytes": path.stat().st_size,
                    "max_abs_diff": parity(module, path, inputs) if check > 0 else float("nan")}
             for name, (module, path, inputs) in exported.items()}
-
-
-class OnnxStreamingFAT:
-    """`StreamingFAT` on onnxruntime: the FAT one frame at a time, feeding on its own commands."""
-
-    def __init__(self, graph, start: np.ndarray):
-        """`graph`: the FAT's ONNX file, or an onnxruntime session already open on it."""
-        self.session = session(graph) if isinstance(graph, str | Path) else graph
-        actions, latents = self.session.get_inputs()
-        self.horizon = latents.shape[1]  # the graph's fixed L_t, L_{t+1} axis
-        self.history = np.tile(np.asarray(start, np.float32), (actions.shape[1], 1))[None]  # (1, history, n)
-
-    def step(self, latents: np.ndarray) -> np.ndarray:
-        """(horizon, latent) L_t, L_{t+1} -> A_t (n_actions,)."""
-        commands = self.session.run(None, {"actions": self.history, "latents": latents[None].astype(np.float32)})[0]
-        self.history = np.concatenate([self.history[:, 1:], commands[:, :1]], axis=1)
-        return commands[0, 0]

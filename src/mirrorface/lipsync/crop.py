@@ -9,13 +9,16 @@ robot's frames and to the synthesized speaking frames, which share the camera.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
-import torch
 
 from mirrorface.errors import DatasetError
 from mirrorface.perception.landmarks import lip_indices
+
+if TYPE_CHECKING:
+    from mirrorface.models.configs import VAEConfig
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,11 @@ def crop_from_landmarks(landmarks: np.ndarray, width: int, height: int, out: int
     return MouthCrop(int(round(cx - size / 2)), int(round(cy - size / 2)), size, out)
 
 
-def to_tensor(crops: np.ndarray) -> torch.Tensor:
-    """(B, S, S, 3) uint8 -> (B, 3, S, S) float32 in [0, 1]."""
-    return torch.from_numpy(crops).permute(0, 3, 1, 2).float().div_(255.0)
+def crop_of(config: VAEConfig) -> MouthCrop:
+    """The crop a VAE's latents are defined on."""
+    return MouthCrop(config.crop_x, config.crop_y, config.crop_size, config.image_size)
+
+
+def to_chw(crops: np.ndarray) -> np.ndarray:
+    """(B, S, S, 3) uint8 -> (B, 3, S, S) float32 in [0, 1]: the VAE's input, on PyTorch or onnxruntime."""
+    return np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32) / np.float32(255.0)

@@ -1,18 +1,17 @@
-"""Frames to VAE latents: the mouth crop the model was trained on, then its encoder's mean."""
+"""Frames to VAE latents on PyTorch: the mouth crop the model was trained on, then its encoder's mean."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from mirrorface.lipsync.crop import MouthCrop, to_tensor
+from mirrorface.lipsync.crop import crop_of, to_chw
 from mirrorface.models.vae import VAE
 
 
-def crop_of(vae: VAE) -> MouthCrop:
-    """The crop a VAE's latents are defined on."""
-    c = vae.config
-    return MouthCrop(c.crop_x, c.crop_y, c.crop_size, c.image_size)
+def to_tensor(crops: np.ndarray) -> torch.Tensor:
+    """(B, S, S, 3) uint8 -> (B, 3, S, S) float32 in [0, 1]."""
+    return torch.from_numpy(to_chw(crops))
 
 
 @torch.no_grad()
@@ -25,4 +24,4 @@ def encode_crops(vae: VAE, crops: np.ndarray, batch: int = 512) -> np.ndarray:
 
 def encode_frames(vae: VAE, frames: np.ndarray) -> np.ndarray:
     """(N, H, W, 3) uint8 camera frames -> (N, latent) latent means."""
-    return encode_crops(vae, crop_of(vae)(frames))
+    return encode_crops(vae, crop_of(vae.config)(frames))

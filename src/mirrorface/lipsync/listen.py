@@ -32,7 +32,7 @@ CONTEXT_S = 0.7  # past sound each window shows the audio model (its receptive f
 
 def fat_lookahead_s(models: LipSyncModels, fps: float) -> float:
     """How far past its own frame the FAT reads target latents (its lead plus its horizon)."""
-    return (models.fat.config.lead + models.fat.config.horizon - 1) / fps
+    return (models.fat_config.lead + models.fat_config.horizon - 1) / fps
 
 
 def articulation_frames(blocks: Iterable[np.ndarray], sample_rate: int, fps: float, model: Audio2Artic,
@@ -85,11 +85,11 @@ def listen_chunks(blocks: Iterable[np.ndarray], sample_rate: int, painter: Paint
 
     def latents() -> Iterator[np.ndarray]:
         for values in articulation_frames(arriving(), sample_rate, fps, audio_model, future_s, chunk_frames):
-            yield from target_latents(painter, _track(values, fps), models.vae, chunk=len(values))
+            yield from target_latents(painter, _track(values, fps), models, chunk=len(values))
 
     commands, first, sent_samples = [], 0, 0
     stream = models.stream(painter.spec.neutral)
-    for command in stream_commands(stream, latents(), models.fat.config.lead):
+    for command in stream_commands(stream, latents(), models.fat_config.lead):
         commands.append(command)
         if len(commands) == chunk_frames:
             yield _chunk(commands, first, heard, sent_samples, sample_rate, fps)

@@ -6,7 +6,9 @@
 The FAT runs autoregressively, one frame at a time, feeding on its own previous commands,
 exactly as it would beside a live audio stream; the last frame reuses its latent as L_{t+1}.
 A checkpoint folder for a face holds `vae/` and `fat/`; the built-in faces' defaults ship in
-the package (`checkpoints/<face>/`), produced by `mirrorface train vae` and `mirrorface train fat`.
+the package (`checkpoints/<face>/`), produced by `mirrorface train vae` and `mirrorface train fat`,
+with their ONNX graphs (`mirrorface export onnx --face NAME`): `say` runs those on onnxruntime and
+never imports PyTorch, which would take most of a cold start (set MIRRORFACE_ONNX=0 to run PyTorch).
 """
 
 from __future__ import annotations
@@ -14,78 +16,116 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 import mirrorface
 from mirrorface.articulation.coarticulation import Track
 from mirrorface.articulation.sources import Utterance, track_of
 from mirrorface.errors import MirrorfaceError
-from mirrorface.export.onnx import FAT_ONNX, OnnxStreamingFAT, current_session, session
+from mirrorface.export.graphs import FAT_ONNX, VAE_ONNX, OnnxStreamingFAT, current_session
 from mirrorface.face.sim.painter import Painter
 from mirrorface.face.spec import FaceSpec
+from mirrorface.lipsync.crop import crop_of, to_chw
 from mirrorface.lipsync.frames import speaking_crops
-from mirrorface.lipsync.latents import crop_of, encode_crops
-from mirrorface.models.fat import FAT, FATConfig
-from mirrorface.models.threads import one_thread
-from mirrorface.models.vae import VAE, VAEConfig
-from mirrorface.training.checkpoint import load_model
+from mirrorface.models.configs import FATConfig, VAEConfig
+from mirrorface.training.folder import read_config
+
+if TYPE_CHECKING:  # PyTorch is imported only where a model runs on it
+    from mirrorface.lipsync.eager import StreamingFAT
+    from mirrorface.models.fat import FAT
+    from mirrorface.models.vae import VAE
 
 CHECKPOINTS = Path(mirrorface.__file__).parent / "checkpoints"
+TRAIN = {"vae": ("VAE", "mirrorface train vae"), "fat": ("FAT", "mirrorface train fat")}  # what, how to make one
 
 
 @dataclass
 class LipSyncModels:
-    vae: VAE
-    fat: FAT
-    fat_onnx: Path | None = None  # the FAT's own graph, streamed on onnxruntime when present
-    _fat_session: object = field(default=None, init=False, repr=False, compare=False)  # opened once
+    """A face's VAE and FAT, each run on its ONNX graph (onnxruntime) where the checkpoint has a
+    current one, else on PyTorch. `vae` and `fat`, the PyTorch modules, are loaded when a model
+    runs on PyTorch, or on first use (an export, an evaluation)."""
+
+    vae_config: VAEConfig
+    fat_config: FATConfig
+    folder: Path | None = None  # the checkpoint folder (vae/, fat/); None: modules given in memory
+    encoder: object = None  # an onnxruntime session on vae/vae_encoder.onnx, or None: PyTorch
+    fat_session: object = None  # an onnxruntime session on fat/fat.onnx, or None: PyTorch
+    _modules: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def load(cls, spec: FaceSpec, folder: str | Path | None = None) -> LipSyncModels:
+    def load(cls, spec: FaceSpec, folder: str | Path | None = None, graphs: bool = True) -> LipSyncModels:
         """`folder`/vae and `folder`/fat (default: the models shipped for the face).
 
-        A `fat.onnx` in the FAT's folder exported from its weights (`mirrorface train fat` writes
-        one) streams the commands on onnxruntime; without one, or a stale one, PyTorch does.
+        A graph exported from the weights beside it (`export.graphs.current_session`) runs on
+        onnxruntime, and then the model's config is all that is read: PyTorch is not imported.
+        A model without one is loaded on PyTorch now, so that a forked live planner (one per chat
+        reply) inherits it. `graphs=False` leaves the graphs unopened (the export that replaces them).
         """
         folder = Path(folder) if folder is not None else CHECKPOINTS / spec.name
-        vae = load_model(VAE, VAEConfig, folder / "vae", "VAE", "mirrorface train vae")
-        fat = load_model(FAT, FATConfig, folder / "fat", "FAT", "mirrorface train fat")
-        if fat.config.n_actions != spec.n:
-            raise MirrorfaceError(f"the FAT in {folder / 'fat'} drives {fat.config.n_actions} actuators, "
+        vae = read_config(VAEConfig, folder / "vae", *TRAIN["vae"])
+        fat = read_config(FATConfig, folder / "fat", *TRAIN["fat"])
+        if fat.n_actions != spec.n:
+            raise MirrorfaceError(f"the FAT in {folder / 'fat'} drives {fat.n_actions} actuators, "
                                   f"face {spec.name!r} has {spec.n}")
-        graph = folder / "fat" / FAT_ONNX
-        runner = current_session(graph, fat)
-        models = cls(vae, fat, None if runner is None else graph)
-        models._fat_session = runner
+        if not graphs:
+            return cls(vae, fat, folder)
+        models = cls(vae, fat, folder, current_session(folder / "vae", VAE_ONNX),
+                     current_session(folder / "fat", FAT_ONNX))
+        for name, runner in (("vae", models.encoder), ("fat", models.fat_session)):
+            if runner is None:
+                models._module(name)
         return models
 
+    @classmethod
+    def of(cls, vae: VAE, fat: FAT) -> LipSyncModels:
+        """Models already in memory (trained, or changed, in this process): on PyTorch."""
+        models = cls(vae.config, fat.config)
+        models._modules.update(vae=vae, fat=fat)
+        return models
+
+    @property
+    def vae(self) -> VAE:
+        return self._module("vae")
+
+    @property
+    def fat(self) -> FAT:
+        return self._module("fat")
+
+    def _module(self, name: str):
+        if name not in self._modules:
+            from mirrorface.models.fat import FAT
+            from mirrorface.models.vae import VAE
+            from mirrorface.training.checkpoint import load_model
+
+            model, config = (VAE, VAEConfig) if name == "vae" else (FAT, FATConfig)
+            self._modules[name] = load_model(model, config, self.folder / name, *TRAIN[name])
+        return self._modules[name]
+
+    @property
+    def runtimes(self) -> str:
+        """Where each model runs, e.g. "VAE encoder on onnxruntime, FAT on PyTorch"."""
+        return ", ".join(f"{what} on {'PyTorch' if runner is None else 'onnxruntime'}"
+                         for what, runner in (("VAE encoder", self.encoder), ("FAT", self.fat_session)))
+
+    def encode(self, crops: np.ndarray) -> np.ndarray:
+        """(N, S, S, 3) uint8 mouth crops -> (N, latent) float32 latent means."""
+        if self.encoder is not None:
+            return self.encoder.run(None, {"crops": to_chw(crops)})[0]
+        from mirrorface.lipsync.latents import encode_crops
+        from mirrorface.models.threads import one_thread
+
+        with one_thread():  # the other cores are rendering the next frames
+            return encode_crops(self.vae, crops)
+
     def stream(self, start: np.ndarray) -> StreamingFAT | OnnxStreamingFAT:
-        """The FAT one frame at a time from the face at `start`, on the fastest runtime at hand."""
-        if self.fat_onnx is None:
-            return StreamingFAT(self.fat, start)
-        if self._fat_session is None:
-            self._fat_session = session(self.fat_onnx)
-        return OnnxStreamingFAT(self._fat_session, start)
+        """The FAT one frame at a time from the face at `start`, on its runtime."""
+        if self.fat_session is not None:
+            return OnnxStreamingFAT(self.fat_session, start)
+        from mirrorface.lipsync.eager import StreamingFAT
 
-
-class StreamingFAT:
-    """The FAT one frame at a time, remembering its own last commands."""
-
-    def __init__(self, fat: FAT, start: np.ndarray):
-        self.fat = fat.eval()
-        self.horizon = fat.config.horizon
-        self.history = torch.from_numpy(np.tile(start, (fat.config.history, 1)).astype(np.float32))[None]
-
-    @torch.inference_mode()
-    def step(self, latents: np.ndarray) -> np.ndarray:
-        """(horizon, latent) L_t, L_{t+1} -> A_t (n_actions,)."""
-        with one_thread():  # one step is ~100 tiny operators: a second thread only waits
-            commands, _ = self.fat(self.history, torch.from_numpy(latents.astype(np.float32))[None])
-        now = commands[:, :1]  # (1, 1, n)
-        self.history = torch.cat([self.history[:, 1:], now], dim=1)
-        return now[0, 0].numpy()
+        return StreamingFAT(self.fat, start)
 
 
 def lead(x: np.ndarray, frames: int = 1) -> np.ndarray:
@@ -142,14 +182,13 @@ class SpeechPlan:
     commands: np.ndarray  # (F, n) the FAT's commands, command k sent at k / fps
 
 
-def target_latents(face: Painter, track: Track, vae: VAE, chunk: int = 48) -> Iterator[np.ndarray]:
+def target_latents(face: Painter, track: Track, models: LipSyncModels, chunk: int = 48) -> Iterator[np.ndarray]:
     """Render the target frames and encode their mouth crops: blocks of latents, as they are ready."""
     crops = []
-    for k, crop in enumerate(speaking_crops(face, track, crop_of(vae)), 1):
+    for k, crop in enumerate(speaking_crops(face, track, crop_of(models.vae_config)), 1):
         crops.append(crop)
         if len(crops) == chunk or k == len(track):
-            with one_thread():  # the other cores are rendering the next frames
-                block = encode_crops(vae, np.stack(crops))
+            block = models.encode(np.stack(crops))
             crops = []
             yield block
 
@@ -169,10 +208,10 @@ def plan_speech(utt: Utterance, face: Painter, models: LipSyncModels,
     blocks = []
 
     def encoded() -> Iterator[np.ndarray]:
-        for block in target_latents(face, track, models.vae):
+        for block in target_latents(face, track, models):
             blocks.append(block)
             yield block
 
     stream = stream if stream is not None else models.stream(face.spec.neutral)
-    commands = np.stack(list(stream_commands(stream, encoded(), models.fat.config.lead)))
+    commands = np.stack(list(stream_commands(stream, encoded(), models.fat_config.lead)))
     return SpeechPlan(track, np.concatenate(blocks), commands)

@@ -19,18 +19,22 @@ import torch
 
 from mirrorface.articulation.coarticulation import A
 from mirrorface.data.dataset import Dataset
-from mirrorface.export.onnx import FAT_ONNX, export_fat
+from mirrorface.export.graphs import FAT_ONNX
+from mirrorface.export.onnx import export_fat
 from mirrorface.face.sim.skin import CLOSED_GAP_MM
 from mirrorface.hardware.sim import SimFace
+from mirrorface.lipsync.crop import crop_of
+from mirrorface.lipsync.eager import StreamingFAT
 from mirrorface.lipsync.execute import execute
 from mirrorface.lipsync.frames import babbling_episodes, synthesized, training_sentences
-from mirrorface.lipsync.latents import crop_of, encode_crops, encode_frames
+from mirrorface.lipsync.latents import encode_crops, encode_frames
 from mirrorface.lipsync.matching import Sequence, match_iterations
-from mirrorface.lipsync.speak import StreamingFAT, stream_commands
+from mirrorface.lipsync.speak import stream_commands
 from mirrorface.models.fat import FAT, FATConfig
 from mirrorface.models.vae import VAE
-from mirrorface.training.checkpoint import read_meta, save_model
-from mirrorface.training.loop import TrainConfig, fit
+from mirrorface.training.checkpoint import save_model
+from mirrorface.training.folder import read_meta
+from mirrorface.training.loop import TrainConfig, distributed, fit
 
 Progress = Callable[[str, int, int, float], None]  # (stage, step, total, loss)
 
@@ -94,7 +98,7 @@ def training_sequences(vae: VAE, data: str | Path, settings: FATTraining, progre
     synthesized training targets' latents and where their lips are shut (one array per utterance)."""
     dataset = Dataset(data)
     spec = dataset.spec()
-    crop = crop_of(vae)
+    crop = crop_of(vae.config)
     babble = [Sequence(e.commands, encode_crops(vae, e.crops))
               for e in babbling_episodes(dataset, crop, settings.babble_frames)]
     face = SimFace(spec, seed=settings.seed + 1)
@@ -192,5 +196,6 @@ def train_fat(vae: VAE, data: str | Path, out: str | Path, settings: FATTraining
     best, scores = calibrate_lead(spec, model, vae, spoken[:n], closing[:n], seed=settings.seed)
     model.config = replace(model.config, lead=best)
     save_model(model, out, {**read_meta(out), "lead_scores": scores})
-    export_fat(model, out / FAT_ONNX, spec.name)  # the deployment graph `say` streams on (onnxruntime)
+    if distributed()[0] == 0:  # one process writes the graph
+        export_fat(model, out / FAT_ONNX, spec.name, out)  # the deployment graph `say` streams on (onnxruntime)
     return {**result, **info, "lead": best, "lead_scores": scores}

@@ -17,13 +17,16 @@ from scipy.spatial import cKDTree
 
 from mirrorface.constants import LANDMARKS
 from mirrorface.data.dataset import Dataset
+from mirrorface.export.graphs import VAE_ONNX
+from mirrorface.export.onnx import export_vae_encoder
 from mirrorface.face.sim.painter import Painter
-from mirrorface.lipsync.crop import crop_from_landmarks, to_tensor
+from mirrorface.lipsync.crop import crop_from_landmarks
 from mirrorface.lipsync.frames import babbling_episodes, synthesized, training_sentences
-from mirrorface.lipsync.latents import encode_crops
+from mirrorface.lipsync.latents import encode_crops, to_tensor
 from mirrorface.models.vae import VAE, VAEConfig
-from mirrorface.training.checkpoint import load_model, read_meta
-from mirrorface.training.loop import TrainConfig, fit
+from mirrorface.training.checkpoint import load_model
+from mirrorface.training.folder import read_meta
+from mirrorface.training.loop import TrainConfig, distributed, fit
 
 Progress = Callable[[str, int, int, float], None]  # (stage, step, total, loss)
 
@@ -97,6 +100,8 @@ def train_vae(data: str | Path, out: str | Path, settings: VAETraining = VAETrai
                  resume=resume_finetune, progress=report("finetune"),
                  meta={**meta, "stage": "finetune", "synthesized_frames": len(synth)})
     figures = vae_figures(pretrained, model, real[held_out], synth)
+    if distributed()[0] == 0:  # one process writes the graph, after its weights (torchrun's rank 0 saved them)
+        export_vae_encoder(model, out / VAE_ONNX, spec.name, out)  # the graph `say` encodes on (onnxruntime)
     return {**result, **figures, "real_frames": len(real), "synthesized_frames": len(synth)}
 
 

@@ -22,39 +22,12 @@ toward a closed command; the paper means it for "key frames" where complete clos
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
-
-@dataclass(frozen=True)
-class FATConfig:
-    n_actions: int = 10  # actuators of the face
-    latent: int = 16  # VAE latent size
-    history: int = 2  # previous commands the encoder sees (A_{t-2}, A_{t-1})
-    horizon: int = 2  # latents in and commands out (L_t, L_{t+1} -> A_t, A_{t+1})
-    d_model: int = 64
-    heads: int = 4
-    layers: int = 2  # encoder layers, and as many decoder layers
-    ff: int = 128  # hidden width of each MLP
-    dropout: float = 0.0
-    closure_index: tuple[int, ...] = (0, 1, 4)  # actuators that close the lips (face spec order)
-    closure_sign: tuple[int, ...] = (-1, 1, -1)  # +1: a larger command closes; -1: a smaller one
-    closure_k: tuple[float, ...] = (1.0, 1.0, 1.0)  # k_0, k_1, k_2 of eq. 7
-    closure_weight: float = 1.0  # lambda of eq. 8
-    lead: float = 1.0  # deployment: frames between sending A_t and the target frame L_t it aims at;
-    # at least 1 (a command shows one frame later), calibrated after training for the servos' lag
-    # (fractional: the target latents are interpolated between frames)
-
-    def __post_init__(self) -> None:
-        if self.d_model % self.heads:
-            raise ValueError(f"d_model {self.d_model} must divide by heads {self.heads}")
-        if self.lead < 0:
-            raise ValueError(f"lead must not be negative, got {self.lead}")
-        if not len(self.closure_index) == len(self.closure_sign) == len(self.closure_k):
-            raise ValueError("closure_index, closure_sign and closure_k must have one entry per actuator")
+from mirrorface.models.configs import FATConfig
 
 
 def closure_loss(pred: torch.Tensor, target: torch.Tensor, index: tuple[int, ...], sign: tuple[int, ...],

@@ -20,28 +20,11 @@ which keeps the latent space the one the robot's babbling defined (the paper's h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
-
-@dataclass(frozen=True)
-class VAEConfig:
-    image_size: int = 64  # side of the square input, pixels
-    channels: tuple[int, ...] = (16, 32, 64, 128)  # conv widths; each halves the resolution
-    latent: int = 16  # the paper's latent size
-    beta: float = 0.1  # KL weight relative to the summed squared error (0.5 collapsed the posterior for one seed)
-    crop_x: int = 0  # the crop in the camera frame: left, top and side in pixels
-    crop_y: int = 0
-    crop_size: int = 0  # 0: the whole frame (a frame already cropped)
-
-    def __post_init__(self) -> None:
-        if self.image_size % 2 ** len(self.channels):
-            raise ValueError(f"image_size {self.image_size} must divide by 2^{len(self.channels)}")
-        if self.latent < 1 or self.beta < 0:
-            raise ValueError("latent must be positive and beta non-negative")
+from mirrorface.models.configs import VAEConfig
 
 
 class VAE(nn.Module):

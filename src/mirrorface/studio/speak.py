@@ -86,8 +86,8 @@ class Speaker:
     def frames(self, track: Track) -> Iterator[SpokenFrame]:
         """The face performing `track`, frame by frame, with the target it aims at."""
         fps = self.spec.camera.fps
-        latents = target_latents(self.painter, track, self.models.vae, chunk=LATENT_CHUNK)
-        commands = stream_commands(self.models.stream(self.spec.neutral), latents, self.models.fat.config.lead)
+        latents = target_latents(self.painter, track, self.models, chunk=LATENT_CHUNK)
+        commands = stream_commands(self.models.stream(self.spec.neutral), latents, self.models.fat_config.lead)
         targets = speaking_frames(self.painter, track, workers=1)
         if not self.robot.is_connected:
             self.robot.connect()

@@ -10,7 +10,6 @@ leaves the previous checkpoint whole.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TypeVar
@@ -21,18 +20,9 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from mirrorface.errors import MirrorfaceError
-from mirrorface.files import atomic_output
+from mirrorface.training.folder import WEIGHTS, read_config, save_atomic, write_json
 
 M = TypeVar("M", bound=nn.Module)
-
-
-def save_atomic(write: Callable[[str], None], path: Path) -> None:
-    with atomic_output(path) as tmp:  # an interrupt leaves the previous file, never half of a new one
-        write(str(tmp))
-
-
-def write_json(data: dict, path: Path) -> None:
-    save_atomic(lambda p: Path(p).write_text(json.dumps(data, indent=2), encoding="utf-8"), path)
 
 
 def save_model(model: nn.Module, folder: str | Path, meta: dict | None = None) -> None:
@@ -40,13 +30,8 @@ def save_model(model: nn.Module, folder: str | Path, meta: dict | None = None) -
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-    save_atomic(lambda p: save_file(tensors, p), folder / "model.safetensors")
+    save_atomic(lambda p: save_file(tensors, p), folder / WEIGHTS)
     write_json({"model": asdict(model.config), "training": meta or {}}, folder / "config.json")
-
-
-def read_meta(folder: str | Path) -> dict:
-    """The `training` section of a checkpoint's config.json."""
-    return json.loads((Path(folder) / "config.json").read_text(encoding="utf-8")).get("training", {})
 
 
 def load_model(model_class: type[M], config_class: type, folder: str | Path, what: str = "model",
@@ -56,14 +41,11 @@ def load_model(model_class: type[M], config_class: type, folder: str | Path, wha
     Raises:
         MirrorfaceError: the folder lacks either file, or they do not fit each other.
     """
-    folder = Path(folder)
-    if not (folder / "config.json").is_file() or not (folder / "model.safetensors").is_file():
-        raise MirrorfaceError(f"no {what} at {folder}: train one with `{train_command} --out {folder}`")
+    config = read_config(config_class, folder, what, train_command)
     try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))["model"]
-        model = model_class(config_class(**_tuples(config)))
-        model.load_state_dict(load_file(str(folder / "model.safetensors")))
-    except (KeyError, TypeError, ValueError, RuntimeError, SafetensorError, json.JSONDecodeError) as exc:
+        model = model_class(config)
+        model.load_state_dict(load_file(str(Path(folder) / WEIGHTS)))
+    except (RuntimeError, SafetensorError) as exc:
         raise MirrorfaceError(f"{folder}: not a usable {what} checkpoint ({exc})") from exc
     return model.eval()
 
@@ -71,14 +53,9 @@ def load_model(model_class: type[M], config_class: type, folder: str | Path, wha
 def load_model_weights(model: nn.Module, folder: str | Path) -> None:
     """Load a folder's weights into an already built model (resuming a run)."""
     try:
-        model.load_state_dict(load_file(str(Path(folder) / "model.safetensors")))
+        model.load_state_dict(load_file(str(Path(folder) / WEIGHTS)))
     except (OSError, RuntimeError, SafetensorError) as exc:
         raise MirrorfaceError(f"{folder}: cannot resume from its weights ({exc})") from exc
-
-
-def _tuples(config: dict) -> dict:
-    """JSON has no tuples; frozen config dataclasses keep their sequences as tuples."""
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
 
 
 def save_train_state(folder: Path, optimizer: torch.optim.Optimizer, step: int, settings: dict) -> None:

@@ -111,8 +111,8 @@ class Renderer:
         self.skin = tuple(int(c) for c in skin)
         self.skin_dark = tuple(int(c * 0.78) for c in skin)
         self.light_jitter = light_jitter
+        self.pixel_noise = pixel_noise
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
         self.focal = FRAME_FILL * height * (CAMERA_DISTANCE - 40.0) / (HEAD_BOTTOM - HEAD_TOP)
         self.center = np.array([width / 2, height / 2 - self.focal * (HEAD_TOP + HEAD_BOTTOM)
                                 / 2 / (CAMERA_DISTANCE - 40.0)])
@@ -122,8 +122,20 @@ class Renderer:
         self._shade_cache: tuple[bytes, np.ndarray] = (b"", np.empty(0))
         self._background = self._make_background()
         self._shading = self._make_shading()
-        bank = self.rng.normal(0.0, pixel_noise, size=(16, height, width, 3))
-        self._noise = np.round(bank).astype(np.int16)
+        self._rng: np.random.Generator | None = None
+        self._noise = np.empty(0, np.int16)
+
+    def _generator(self) -> tuple[np.random.Generator, np.ndarray]:
+        """The renderer's own generator and its sensor-noise bank (the generator's first draw).
+
+        Made on first use: a renderer that never draws a frame (the painter whose frames worker
+        processes render, a face that only moves) does not pay the ~50 ms the 16-frame bank costs.
+        """
+        if self._rng is None:
+            self._rng = np.random.default_rng(self.seed)
+            bank = self._rng.normal(0.0, self.pixel_noise, size=(16, self.height, self.width, 3))
+            self._noise = np.round(bank).astype(np.int16)
+        return self._rng, self._noise
 
     # -- geometry ---------------------------------------------------------------------------
 
@@ -252,7 +264,7 @@ class Renderer:
                 self._poly(img, brow, BROW, closed=False, thickness=max(1, round(3.6 * px)))
         self._draw_nose(img, rot, px, origin)
         self._draw_mouth(img, pts, fixed, px)
-        rng = self.rng if frame_seed is None else np.random.default_rng([self.seed, frame_seed])
+        rng = self._generator()[0] if frame_seed is None else np.random.default_rng([self.seed, frame_seed])
         return self._camera(img, rot, silhouette, rng, origin)[y - y0 : y - y0 + h, x - x0 : x - x0 + w]
 
     def _skull(self, rot, origin, img, px) -> tuple[dict[str, np.ndarray], dict[str, bool]]:
@@ -355,5 +367,6 @@ class Renderer:
         cv2.copyTo(self._shade_cache[1][y : y + h, x : x + w], silhouette, shade)  # only where the head is
         gain = 1.0 + self.light_jitter * rng.standard_normal()
         lit = cv2.multiply(img, cv2.merge([shade, shade, shade]), scale=gain / 128, dtype=cv2.CV_16S)
-        lit = cv2.add(lit, self._noise[rng.integers(len(self._noise))][y : y + h, x : x + w])
+        noise = self._generator()[1]
+        lit = cv2.add(lit, noise[rng.integers(len(noise))][y : y + h, x : x + w])
         return cv2.convertScaleAbs(cv2.max(lit, 0))  # saturates at 255
