@@ -116,4 +116,4 @@ def test_a_thread_that_feeds_the_planner_starts_after_the_fork(lips10, shipped, 
         run = perform_live(face, synthetic_chunks(lips10, 1), sink, watchdog,
                            after_fork=lambda: started.append(multiprocessing.active_children()))
     assert run.chunks == 1
-    assert [p.name for p in started[0]] == ["mirrorface-planner"]
+    assert "mirrorface-planner" in [p.name for p in started[0]]

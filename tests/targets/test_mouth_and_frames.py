@@ -1,3 +1,7 @@
+import multiprocessing
+import signal
+import threading
+
 import numpy as np
 
 from mirrorface.articulation.coarticulation import A, articulate
@@ -59,3 +63,21 @@ def test_frames_are_the_same_on_one_process_or_several(lips10):
     assert not np.array_equal(one[0], other_seed)
     window = list(speaking_frames(Painter(lips10, seed=3), track, workers=2, window=(91, 162, 75, 75)))
     assert all(np.array_equal(a[162:237, 91:166], b) for a, b in zip(one, window, strict=True))
+
+
+def test_render_workers_end_when_the_pool_ends_whatever_signal_handlers_the_parent_has(lips10):
+    """A command run in-process may leave a Python SIGTERM handler (one that does not exit): the
+    pool's workers must not inherit it, or its `terminate` waits for them forever."""
+    speech = synthesize("My programming allows me to process data and respond to queries.")
+    track = articulate(speech.phonemes, speech.duration_ms, 30, "en", speech.audio, speech.sample_rate)
+    before = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        frames = speaking_frames(Painter(lips10), track, workers=2)
+        next(frames)  # the pool is up, its workers busy or waiting for tasks
+        ended = threading.Thread(target=frames.close, daemon=True)  # terminates the pool
+        ended.start()
+        ended.join(30)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert not ended.is_alive(), "the pool's workers did not end"
+    assert not [p for p in multiprocessing.active_children() if p.name.startswith("ForkPoolWorker")]

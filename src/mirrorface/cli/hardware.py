@@ -44,8 +44,9 @@ def emulate(
     if fault_after < 0:
         raise MirrorfaceError(f"--fault-after must not be negative, got {fault_after}")
     spec = load_spec(face)
-    signal.signal(signal.SIGTERM, _stop)  # `kill` ends it like Ctrl-C: the link is removed
     with contextlib.ExitStack() as stack:
+        before = signal.signal(signal.SIGTERM, _stop)  # `kill` ends it like Ctrl-C: the link is removed
+        stack.callback(signal.signal, signal.SIGTERM, before)  # (run in a process that goes on: as it was)
         log_file = stack.enter_context(log.open("w", encoding="utf-8")) if log is not None else None
         emulator = make_emulator(bus, spec, fault=Fault(fault) if fault else None, fault_after=fault_after,
                                  log=log_file)

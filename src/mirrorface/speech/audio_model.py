@@ -27,6 +27,7 @@ from mirrorface.speech.features import FEATURE_RATE, log_mel
 from mirrorface.speech.synthesizers import available
 from mirrorface.timeline import Timed, Timeline
 from mirrorface.training import checkpoint
+from mirrorface.training.folder import read_meta
 from mirrorface.training.loop import TrainConfig as LoopConfig
 from mirrorface.training.loop import fit
 
@@ -106,7 +107,7 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
     if resume:
         if not (out / "train_state.json").is_file():
             raise MirrorfaceError(f"nothing to resume in {out}: it has no train_state.json")
-        saved = checkpoint.read_meta(out)["data"]
+        saved = read_meta(out)["data"]
         config = TrainConfig(**{**saved, "steps": config.steps})  # the corpus must be the one trained on
         model = load_audio_model(out)
     else:

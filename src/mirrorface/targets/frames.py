@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import islice
@@ -36,6 +37,15 @@ _job: tuple[Painter, np.ndarray, Window | None, Finish | None] | None = None  # 
 def _frame(face: Painter, values: np.ndarray, k: int, window: Window | None, finish: Finish | None) -> np.ndarray:
     frame = face.render_mouth(mouth_from_articulation(values), frame_seed=k, window=window)
     return frame if finish is None else finish(frame)
+
+
+def _plain_signals() -> None:
+    """In a worker: the parent's Python signal handlers (a command's SIGTERM handler, Ctrl-C) are
+    not the worker's. Ctrl-C is the parent's to handle, and the pool's `terminate` (SIGTERM) must
+    end a worker at once: a handler that raises instead can leave it holding the task queue's lock,
+    and the pool's other workers then wait for that lock forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _chunk(first: int) -> np.ndarray:
@@ -63,7 +73,7 @@ def speaking_frames(face: Painter, track: Track, workers: int | None = None, win
         return
     _job = (face, track.values, window, finish)  # before the fork: the workers inherit it, nothing is pickled
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_plain_signals) as pool:
             starts = iter(range(0, len(track), CHUNK))
             pending = deque(pool.apply_async(_chunk, (s,)) for s in islice(starts, AHEAD * workers))
             while pending:
