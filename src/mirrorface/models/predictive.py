@@ -76,9 +76,8 @@ class PredictiveModel(nn.Module):
         self.output_scale.copy_((displacement @ vh[:self.config.fields].T).std().clamp_min(MIN_GAIN))
 
     def coefficients(self, faces: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:
-        """(B, ..., n_landmarks, 2) faces, (B, n_landmarks, 2) rest -> (B, ..., K) their displacement on the fields."""
-        displacement = faces.flatten(-2) - rest.flatten(-2).view(len(rest), *[1] * (faces.ndim - 3), -1)
-        return displacement @ self.fields.T
+        """(B, F, n_landmarks, 2) faces, (B, n_landmarks, 2) rest -> (B, F, K) their displacement on the fields."""
+        return (faces.flatten(2) - rest.flatten(1)[:, None]) @ self.fields.T
 
     def forward(self, frames: torch.Tensor, rest: torch.Tensor, target: torch.Tensor | None = None):
         """Predict the target face; with `target`, also the MSE loss on the fields (in units of the output scale).
@@ -105,5 +104,6 @@ class PredictiveModel(nn.Module):
         prediction = (rest.flatten(1) + coefficients @ self.fields).view_as(rest)  # (B, n_landmarks, 2)
         if target is None:
             return prediction, None
-        loss = F.mse_loss(coefficients / self.output_scale, self.coefficients(target, rest) / self.output_scale)
+        truth = (target.flatten(1) - rest.flatten(1)) @ self.fields.T  # (B, K)
+        loss = F.mse_loss(coefficients / self.output_scale, truth / self.output_scale)
         return prediction, loss
