@@ -6,7 +6,7 @@ Run: `.venv/bin/python benchmarks/coexpression.py [--samples 5000] [--seconds 20
   paper's laptop figures (inverse model 8,000 samples/s, predictive model 650 samples/s). Both
   models are timed as the PyTorch module (today's library call before issue 17, which depends on
   torch's thread setting) and as the loop and `session.Parts` run them (`FastInverse`,
-  `FastPredictive`: normalisation and batch norm folded into the layers, NumPy, whatever torch's
+  `FastPredictive`: normalisation, batch norm and adjacent linear layers folded, NumPy, whatever torch's
   threads). Torch keeps its default threads unless `--threads` says otherwise: a library caller
   does not set them. The baseline measured in the same run is the nearest-neighbour search over
   the robot's 1,600 self-model frames, the paper's strongest inverse baseline, also one sample at
@@ -106,10 +106,11 @@ def main() -> None:
     inverse_one = per_second(lambda: parts.commands(one_face), n)
     batch = np.broadcast_to(one_face, (256, 113, 2)).copy()
     inverse_batched = 256 * per_second(lambda: parts.commands(batch), max(20, n // 100))
-    predictive_module_one = per_second(lambda: predict(parts.predictive, four_frames), n)
-    predictive_one = per_second(lambda: parts.predict(four_frames), n)
+    predictive_module_one = per_second(lambda: predict(parts.predictive, four_frames, one_face), n)
+    predictive_one = per_second(lambda: parts.predict(four_frames, one_face), n)
     batch4 = np.broadcast_to(four_frames, (256, 4, 113, 2)).copy()
-    predictive_batched = 256 * per_second(lambda: predict(parts.predictive, batch4), max(20, n // 100))
+    rest256 = np.broadcast_to(one_face, (256, 113, 2)).copy()
+    predictive_batched = 256 * per_second(lambda: predict(parts.predictive, batch4, rest256), max(20, n // 100))
     print(f"nearest neighbour (baseline), 1 sample  {baseline:9.0f} samples/s")
     print(f"inverse model, PyTorch module, 1 sample {module_one:9.0f} samples/s  "
           f"{module_one / PAPER['inverse']:5.2f}x the paper's 8,000, {module_one / baseline:5.2f}x the baseline")

@@ -45,7 +45,7 @@ def smile_amount(landmarks):
     return values
 
 
-def full_smile(frames):
+def full_smile(frames, rest):
     """The fake predictive model: it knows where the smile is going."""
     return REST + 0.1 * FIELD
 
@@ -84,9 +84,9 @@ def test_every_tick_goes_through_face_send(face, monkeypatch):
 def test_a_missed_deadline_sends_the_neutral_pose(face, emo26):
     clock = FakeClock()
 
-    def slow_prediction(frames):
+    def slow_prediction(frames, rest):
         clock.now += 0.5  # longer than emo26's 0.2 s safety deadline
-        return full_smile(frames)
+        return full_smile(frames, rest)
 
     ticks = make_loop(face, predict=slow_prediction, clock=clock).run(Smile())
     missed = [t for t in ticks if t.missed]
@@ -149,6 +149,8 @@ def test_bad_configs_are_one_clear_error():
         LoopConfig(mode="wiggle")
     with pytest.raises(MirrorfaceError, match="rate"):
         LoopConfig(rate_hz=0)
+    with pytest.raises(MirrorfaceError, match="lead"):
+        LoopConfig(lead_ticks=-1)
 
 
 def test_a_realtime_loop_is_paced_by_the_wall_clock(face):
@@ -163,9 +165,9 @@ def test_a_realtime_loop_is_paced_by_the_wall_clock(face):
 def test_a_live_loop_whose_model_hangs_is_stopped_by_the_watchdog_at_neutral(face, emo26):
     from mirrorface.runtime.scheduler import WatchdogTripped
 
-    def hanging_prediction(frames):
+    def hanging_prediction(frames, rest):
         time.sleep(30)  # a model that never answers
-        return full_smile(frames)
+        return full_smile(frames, rest)
 
     loop = make_loop(face, predict=hanging_prediction, realtime=True)
     loop.warm_up = lambda: None  # (the warm-up would hang before the loop starts)
@@ -177,13 +179,30 @@ def test_a_live_loop_whose_model_hangs_is_stopped_by_the_watchdog_at_neutral(fac
 def test_an_under_predicted_expression_is_followed_past_the_prediction(face, emo26):
     corner = emo26.index_of("corner_right_y")
 
-    def smaller_smile(frames):
+    def smaller_smile(frames, rest):
         return REST + 0.08 * FIELD  # 80% of where the person is going; they pass it at 1.56 s
 
-    predicted = smile_amount(smaller_smile(None))[9]
-    at = {round(t.time, 2): t.sent[corner] for t in make_loop(face, predict=smaller_smile).run(Smile())}
+    predicted = smile_amount(smaller_smile(None, REST))[9]
+    at = {round(t.time, 2): t.sent[corner] for t in make_loop(face, predict=smaller_smile, lead_ticks=0).run(Smile())}
     assert at[1.52] == pytest.approx(predicted, abs=0.02)  # ahead of the person: the prediction
     assert at[2.4] > predicted + 0.05  # the person went further: the robot follows them
+
+
+def test_following_the_person_the_robot_leads_them(face, emo26):
+    """Past an under-prediction the robot shows the person's face ahead of time: with a lead it is further up
+    the rising smile than without one, and both settle on the person's face."""
+    corner = emo26.index_of("corner_right_y")
+
+    def smaller_smile(frames, rest):
+        return REST + 0.05 * FIELD
+
+    def sent(lead):
+        return {round(t.time, 2): t.sent[corner]
+                for t in make_loop(face, predict=smaller_smile, lead_ticks=lead).run(Smile())}
+
+    plain, led = sent(0), sent(1.5)
+    assert led[1.6] > plain[1.6] + 0.01  # still rising: ahead
+    assert led[2.6] == pytest.approx(plain[2.6], abs=0.01)  # the person holds still: the same face
 
 
 def test_listening_ticks_until_told_and_resumes_at_the_wall_clocks_time(face):

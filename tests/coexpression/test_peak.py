@@ -82,8 +82,9 @@ def _numbered(frames: int) -> np.ndarray:
 def test_windows_are_the_nine_frames_around_the_activation_and_four_from_the_target():
     landmarks = _face(_expression())
     peak = find_peak(landmarks, FPS)
-    around, labels = windows(_video(landmarks), peak)
+    around, labels, rest = windows(_video(landmarks), peak)
     assert around.shape == (9, 113, 2) and labels.shape == (4, 113, 2)
+    assert np.array_equal(rest, peak.rest)
     assert np.array_equal(around[4], landmarks[peak.activation_frame])
     assert np.array_equal(labels[0], landmarks[peak.target_frame])
 
@@ -91,21 +92,23 @@ def test_windows_are_the_nine_frames_around_the_activation_and_four_from_the_tar
 def test_samples_are_four_of_nine_frames_in_time_order_and_one_of_four_labels():
     around = np.stack([_numbered(9), _numbered(9) + 100])  # two videos
     labels = np.stack([_numbered(4) + 50, _numbered(4) + 150])
-    x, y = sample_pairs(around, labels, np.random.default_rng(0), 500)
-    assert x.shape == (500, 4, 113, 2) and y.shape == (500, 113, 2)
+    rest = np.stack([_numbered(1)[0] - 1, _numbered(1)[0] + 99])
+    x, y, r = sample_pairs(around, labels, rest, np.random.default_rng(0), 500)
+    assert x.shape == (500, 4, 113, 2) and y.shape == (500, 113, 2) and r.shape == (500, 113, 2)
     order = x[:, :, 0, 0]
     assert (np.diff(order, axis=1) > 0).all()  # distinct frames, oldest first
     video = (order[:, 0] >= 100).astype(int)
     assert ((order - 100 * video[:, None]) <= 8).all()  # never mixes two videos
     assert np.array_equal((y[:, 0, 0] >= 100).astype(int), video)
     assert set(np.unique(y[:, 0, 0] - 100 * video)) == {50.0, 51.0, 52.0, 53.0}
+    assert np.array_equal(r[:, 0, 0], 100 * video - 1)  # each pair's own resting face
     assert len(np.unique(order - 100 * video[:, None], axis=0)) > 100  # many of the 126 subsets
 
 
 def test_training_pairs_from_one_video_and_the_run_time_input():
     landmarks = _face(_expression())
-    x, y = training_pairs(_video(landmarks), np.random.default_rng(0), n=16)
-    assert x.shape == (16, 4, 113, 2) and y.shape == (16, 113, 2)
+    x, y, r = training_pairs(_video(landmarks), np.random.default_rng(0), n=16)
+    assert x.shape == (16, 4, 113, 2) and y.shape == (16, 113, 2) and r.shape == (16, 113, 2)
     frames = _numbered(20)
     assert model_input(frames, 10)[:, 0, 0].tolist() == [7, 8, 9, 10]
     assert model_input(frames, 1)[:, 0, 0].tolist() == [0, 0, 0, 1]  # the first frame repeats

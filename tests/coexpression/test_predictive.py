@@ -22,6 +22,7 @@ from mirrorface.coexpression.predictive import (
 )
 from mirrorface.coexpression.synthetic import generate
 from mirrorface.errors import MirrorfaceError
+from mirrorface.models.predictive import PredictiveConfig
 
 
 @pytest.fixture(scope="module")
@@ -61,23 +62,59 @@ def test_training_never_sees_the_evaluation_people():
 
 def test_predict_takes_one_or_many(quick, held_out):
     model = load_predictive(quick[0])
-    frames = held_out[0].landmarks[:4]
-    one = predict(model, frames)
-    many = predict(model, np.stack([frames, frames]))
+    frames, rest = held_out[0].landmarks[:4], held_out[0].landmarks[:5].mean(0)
+    one = predict(model, frames, rest)
+    many = predict(model, np.stack([frames, frames]), np.stack([rest, rest]))
     assert one.shape == (113, 2) and many.shape == (2, 113, 2)
     assert np.allclose(many[0], one, atol=1e-6)
     with pytest.raises(MirrorfaceError):
-        predict(model, frames[:3])
-
-
-def test_the_numpy_model_gives_the_module_s_predictions(held_out):
-    model = load_predictive(DEFAULT_CHECKPOINT)
-    fast = FastPredictive(model)
-    frames = np.stack([v.landmarks[10:14] for v in held_out[:6]])
-    np.testing.assert_allclose(fast(frames), predict(model, frames), atol=2e-6)
-    np.testing.assert_allclose(fast(frames[2]), predict(model, frames[2]), atol=2e-6)
+        predict(model, frames[:3], rest)
     with pytest.raises(MirrorfaceError):
-        fast(frames[:, :3])
+        predict(model, np.stack([frames, frames]), rest)  # a batch of frames needs a batch of resting faces
+
+
+@pytest.fixture(scope="module")
+def shipped_inputs(held_out):
+    """The shipped model and what it sees of the held-out videos at their peak activations."""
+    model = load_predictive(DEFAULT_CHECKPOINT)
+    return model, predict_targets(model, held_out)
+
+
+def test_the_shipped_checkpoint_loads_as_the_documented_model(shipped_inputs):
+    model, _ = shipped_inputs
+    assert model.config == PredictiveConfig() and not model.training
+    fields = model.fields.numpy()
+    np.testing.assert_allclose(fields @ fields.T, np.eye(model.config.fields), atol=1e-5)
+
+
+def test_the_numpy_model_gives_the_module_s_predictions(shipped_inputs):
+    model, seen = shipped_inputs
+    fast = FastPredictive(model)
+    frames, rest = seen.inputs[:6], seen.rest[:6]
+    np.testing.assert_allclose(fast(frames, rest), predict(model, frames, rest), atol=2e-6)
+    np.testing.assert_allclose(fast(frames[2], rest[2]), predict(model, frames[2], rest[2]), atol=2e-6)
+    with pytest.raises(MirrorfaceError):
+        fast(frames[:, :3], rest)
+
+
+def test_the_shipped_model_s_apex_follows_the_person_s_size(shipped_inputs):
+    """The same movements made half as large give predictions half as far from rest; and on the held-out
+    people, half-intensity expressions are predicted neither larger than they are (the previous model
+    overshot them) nor much larger, relative to their true size, than full ones; both go past the face at the
+    peak activation (mimicry)."""
+    model, seen = shipped_inputs
+    half = seen.rest[:, None] + 0.5 * (seen.inputs - seen.rest[:, None])
+    np.testing.assert_allclose(predict(model, half, seen.rest) - seen.rest, 0.5 * (seen.predicted - seen.rest),
+                               atol=1e-6)
+    def size(faces):
+        return np.linalg.norm((faces - seen.rest).reshape(len(faces), -1), axis=1)
+
+    intensity = np.array([v.intensity for v in seen.videos])
+    half, full = intensity < 0.6, intensity > 0.8
+    model, mimicry = size(seen.predicted) / size(seen.target), size(seen.mimicry) / size(seen.target)
+    assert np.median(model[half]) < 1.0 and np.median(model[full]) < 1.0
+    assert abs(np.median(model[half]) - np.median(model[full])) < 0.2
+    assert np.median(model[half]) > np.median(mimicry[half]) and np.median(model[full]) > np.median(mimicry[full])
 
 
 def test_a_missing_checkpoint_says_how_to_make_one(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from mirrorface.coexpression.loop import Tick
 from mirrorface.coexpression.selfmodel import CommandSet
 from mirrorface.coexpression.sources import SyntheticSource
-from mirrorface.coexpression.timing import event_timings, progress, summarize
+from mirrorface.coexpression.timing import event_timings, frame_before_ceiling, progress, summarize
 
 PERIOD = 0.04
 
@@ -92,3 +92,10 @@ def test_against_the_person_a_fifth_of_the_right_smile_is_not_on_time(emo26):
     summary = summarize([row, small])
     assert summary["before_apex"] == 1.0  # the robot's own view: on time both times
     assert summary["within_20_at_apex"] == summary["at_80_before_apex"] == summary["both"] == 0.5
+
+
+def test_the_frame_before_ceiling_counts_faces_within_20_percent_of_the_apex():
+    calm = np.zeros((4, 3))
+    apex = np.array([[1.0, 0, 0], [1.0, 0, 0], [1.0, 0, 0], [0.05, 0, 0]])  # the last barely moves: not scored
+    before = np.array([[0.9, 0, 0], [0.7, 0, 0], [1.0, 0.15, 0], [0.0, 0, 0]])  # errors 0.1, 0.3, 0.15
+    assert frame_before_ceiling(before, apex, calm) == pytest.approx(2 / 3)

@@ -241,7 +241,8 @@ def eval_coexpression(
                    f"false activations on calm faces {source['false_activations']['per_minute']:.2f} a minute")
         typer.echo(f"{name} people, smiles ({c['events']}): there before the apex (own pose) coexpress "
                    f"{c['before_apex']:.0%} / mimic {m['before_apex']:.0%}; within 20% of the person's apex commands "
-                   f"at the apex and at 80% before it: coexpress {c['both']:.0%} / mimic {m['both']:.0%}")
+                   f"at the apex and at 80% before it: coexpress {c['both']:.0%} / mimic {m['both']:.0%} (the person's "
+                   f"own face a frame before the apex is within 20% in {t['frame_before_within_20']:.0%})")
     failed = [name for name, ok in report["checks"].items() if not ok]
     typer.echo(f"checks: {len(report['checks']) - len(failed)}/{len(report['checks'])} hold"
                + (f" (not: {', '.join(failed)})" if failed else ""))

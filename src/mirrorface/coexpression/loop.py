@@ -8,7 +8,8 @@ Each tick (every 1 / rate_hz seconds):
 In coexpress mode the robot holds its predicted face until the person's expression starts to
 relax, then follows the person back to rest; should the person's face go further from rest than
 the prediction (`peak.activation_distance`), the robot shows the person's face instead: an
-under-predicted expression costs the delay of mimicry, not the rest of the expression.
+under-predicted expression costs the delay of mimicry, not the rest of the expression. Following
+the person, it shows their face `lead_ticks` ahead, moved on at its recent velocity.
 Everything that reaches the face goes through `Face.send`. A tick whose work takes longer than
 the deadline (the face spec's `safety.deadline_s` by default), or that has seen no face for that
 long, sends the neutral pose instead: a late command answers a face the person no longer shows.
@@ -47,6 +48,9 @@ class LoopConfig:
     rate_hz: float = 25.0
     deadline_s: float | None = None  # None: the face spec's safety.deadline_s
     k: float = 1.0  # the normalisation's scale K
+    # Coexpress mode, following the person: their face this many ticks ahead (`ExpressionTracker.ahead`), so
+    # that the robot, behind the person by the camera's delay and its servos', reaches the face in time.
+    lead_ticks: float = 1.5
     realtime: bool = False  # pace ticks by the wall clock (a live camera); else as fast as the work allows
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
 
@@ -55,6 +59,8 @@ class LoopConfig:
             raise MirrorfaceError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
         if not self.rate_hz > 0:
             raise MirrorfaceError(f"the loop rate must be positive, got {self.rate_hz}")
+        if self.lead_ticks < 0:
+            raise MirrorfaceError(f"the lead must be 0 or more ticks, got {self.lead_ticks}")
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,8 @@ class CoexpressionLoop:
     """Runs one face against one source.
 
     Args:
-        predict: (4, 113, 2) frames around the peak activation -> (113, 2) target landmarks.
+        predict: (4, 113, 2) frames ending at the peak activation, (113, 2) the person's resting face
+            -> (113, 2) target landmarks.
         inverse: (113, 2) robot-space landmarks -> (len(outputs),) commands.
         robot: the robot's resting landmarks and range, for the normalisation.
         clock: wall-clock seconds, for the deadline (injectable for tests).
@@ -104,7 +111,7 @@ class CoexpressionLoop:
         """Run both models once on the robot's resting face: a model's first call allocates, and a
         real-time loop should not spend that time in the tick of a person's first expression."""
         rest = self.robot.rest
-        self.command_for(self.predict(np.stack([rest] * 4)), rest)
+        self.command_for(self.predict(np.stack([rest] * 4), rest), rest)
 
     def command_for(self, landmarks: np.ndarray, rest: np.ndarray) -> np.ndarray:
         """A face command for the person's landmarks, given their resting face."""
@@ -120,13 +127,15 @@ class CoexpressionLoop:
         if self.config.mode == "mimic":
             return self.command_for(landmarks, rest), activation
         if activation is not None:
-            predicted = self.predict(activation.frames)
+            predicted = self.predict(activation.frames, activation.rest)
             self._target = self.command_for(predicted, activation.rest)
             self._reach = float(activation_distance(predicted, activation.rest))
         if self.tracker.state != "active":
             self._target = None
-        elif self.tracker.relaxing or float(activation_distance(landmarks, rest)) > self._reach:
-            return self.command_for(landmarks, rest), activation
+        else:
+            ahead = self.tracker.ahead(self.config.lead_ticks)
+            if self.tracker.relaxing or float(activation_distance(ahead, rest)) > self._reach:
+                return self.command_for(ahead, rest), activation
         return (neutral if self._target is None else self._target), activation
 
     def pace(self, clock: Clock, watchdog: Watchdog | None = None,

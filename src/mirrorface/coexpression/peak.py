@@ -16,8 +16,8 @@ coordinates. Chosen on the training generator's people (`synthetic.calm_clips` a
 
 Training pairs (Methods, "Predictive model training"): the input is 4 of the 9 frames around
 the peak activation (4 before, 4 after), in time order; the label is one of the target frame
-and the 3 after it. At run time (and in evaluation) the model sees the 4 frames ending at the
-peak activation (`model_input`), nothing later.
+and the 3 after it; the model also gets the resting face. At run time (and in evaluation) the
+model sees the 4 frames ending at the peak activation (`model_input`), nothing later.
 """
 
 from __future__ import annotations
@@ -108,27 +108,30 @@ def model_input(landmarks: np.ndarray, activation_frame: int) -> np.ndarray:
     return _frames(landmarks, activation_frame + np.arange(1 - INPUT_FRAMES, 1)).astype(np.float32)
 
 
-def windows(video: ExpressionVideo, peak: Peak | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The 9 frames around the peak activation (9, 113, 2) and the 4 from the target on (4, 113, 2)."""
+def windows(video: ExpressionVideo, peak: Peak | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 9 frames around the peak activation (9, 113, 2), the 4 from the target on (4, 113, 2) and the
+    resting face (113, 2)."""
     peak = peak or find_peak(video.landmarks, video.fps)
     around = _frames(video.landmarks, peak.activation_frame + np.arange(-AROUND, AROUND + 1))
     labels = _frames(video.landmarks, peak.target_frame + np.arange(LABEL_FRAMES))
-    return around.astype(np.float32), labels.astype(np.float32)
+    return around.astype(np.float32), labels.astype(np.float32), peak.rest
 
 
-def sample_pairs(around: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
-                 n: int) -> tuple[np.ndarray, np.ndarray]:
-    """n random pairs from many videos' windows: (V, 9, 113, 2), (V, 4, 113, 2) -> (n, 4, 113, 2), (n, 113, 2).
+def sample_pairs(around: np.ndarray, labels: np.ndarray, rest: np.ndarray, rng: np.random.Generator,
+                 n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n random pairs from many videos' windows: (V, 9, 113, 2), (V, 4, 113, 2), (V, 113, 2) ->
+    inputs (n, 4, 113, 2), labels (n, 113, 2) and resting faces (n, 113, 2).
 
     Each pair takes a random video, 4 of its 9 frames in time order and one of its 4 labels.
     """
     video = rng.integers(len(around), size=n)
     chosen = np.sort(rng.random((n, around.shape[1])).argsort(1)[:, :INPUT_FRAMES], axis=1)
     label = rng.integers(labels.shape[1], size=n)
-    return around[video[:, None], chosen], labels[video, label]
+    return around[video[:, None], chosen], labels[video, label], rest[video]
 
 
-def training_pairs(video: ExpressionVideo, rng: np.random.Generator, n: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    """n augmented pairs from one video: inputs (n, 4, 113, 2), labels (n, 113, 2)."""
-    around, labels = windows(video)
-    return sample_pairs(around[None], labels[None], rng, n)
+def training_pairs(video: ExpressionVideo, rng: np.random.Generator,
+                   n: int = 32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n augmented pairs from one video: inputs (n, 4, 113, 2), labels (n, 113, 2), resting faces (n, 113, 2)."""
+    around, labels, rest = windows(video)
+    return sample_pairs(around[None], labels[None], rest[None], rng, n)

@@ -28,7 +28,7 @@ from mirrorface.coexpression import independent
 from mirrorface.coexpression.peak import find_peak, model_input, sample_pairs, windows
 from mirrorface.coexpression.synthetic import ExpressionVideo, generate, iter_generate
 from mirrorface.errors import MirrorfaceError
-from mirrorface.models.predictive import PredictiveConfig, PredictiveModel
+from mirrorface.models.predictive import MIN_GAIN, PredictiveConfig, PredictiveModel
 from mirrorface.models.threads import one_thread
 from mirrorface.training.checkpoint import load_model
 from mirrorface.training.loop import TrainConfig, fit
@@ -70,14 +70,15 @@ PAPER = TrainConfig(steps=6000, batch_size=128, lr=1e-5, save_every=1000)
 SHIPPED = replace(PAPER, lr=1e-3)
 QUICK = TrainConfig(steps=60, batch_size=32, lr=1e-3, warmup=5, save_every=60)
 QUICK_MODEL = PredictiveConfig(hidden=32)
-NORMALIZER_PAIRS = 20_000  # training pairs the model's input and output scales are fitted on
+NORMALIZER_PAIRS = 20_000  # training pairs the model's displacement fields and output scale are fitted on
 
 
-def training_windows(videos: Iterable[ExpressionVideo]) -> tuple[np.ndarray, np.ndarray, int]:
-    """Every video's 9 frames around the peak activation and 4 label frames, and how many participants.
+def training_windows(videos: Iterable[ExpressionVideo]) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], int]:
+    """Every video's 9 frames around the peak activation, 4 label frames and resting face, and how many
+    participants.
 
     Returns:
-        ((V, 9, 113, 2), (V, 4, 113, 2), participants); only these windows are kept in memory.
+        (((V, 9, 113, 2), (V, 4, 113, 2), (V, 113, 2)), participants); only these are kept in memory.
     """
     pairs, participants = [], set()
     for video in videos:
@@ -85,7 +86,7 @@ def training_windows(videos: Iterable[ExpressionVideo]) -> tuple[np.ndarray, np.
         participants.add(video.participant)
     if not pairs:
         raise MirrorfaceError("no videos to train on")
-    return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs]), len(participants)
+    return tuple(np.stack(a) for a in zip(*pairs, strict=True)), len(participants)
 
 
 def train_predictive(out: str | Path | None, quick: bool = False, seed: int = 0, resume: bool = False,
@@ -114,24 +115,24 @@ def train_predictive(out: str | Path | None, quick: bool = False, seed: int = 0,
     if videos is None:
         population = Population(QUICK_PARTICIPANTS if quick else TRAIN_PARTICIPANTS, 7 if quick else 22,
                                  TRAIN_SEED + seed)
-        around, labels, participants = training_windows(population.iter_videos())
+        cut, participants = training_windows(population.iter_videos())
         data = {"synthetic": asdict(population)}
     else:
-        around, labels, participants = training_windows(videos)
-        data = {"videos": len(around), "participants": participants}
+        cut, participants = training_windows(videos)
+        data = {"videos": len(cut[0]), "participants": participants}
     torch.manual_seed(seed)  # the initial weights
     model = PredictiveModel(model_config)
-    inputs, targets = sample_pairs(around, labels, np.random.default_rng([seed, 1 << 30]), NORMALIZER_PAIRS)
-    model.set_normalizer(torch.from_numpy(inputs), torch.from_numpy(targets))
+    _, targets, rest = sample_pairs(*cut, np.random.default_rng([seed, 1 << 30]), NORMALIZER_PAIRS)
+    model.set_normalizer(torch.from_numpy(targets), torch.from_numpy(rest))
 
-    def batch(rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        x, y = sample_pairs(around, labels, rng, settings.batch_size)
-        return torch.from_numpy(x), torch.from_numpy(y)
+    def batch(rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x, y, r = sample_pairs(*cut, rng, settings.batch_size)
+        return torch.from_numpy(x), torch.from_numpy(r), torch.from_numpy(y)
 
     meta = {"data": data, "evaluation": asdict(EVALUATION)}
     with one_thread():
         result = fit(model, batch, settings, out, resume=resume, progress=progress, meta=meta)
-    return {**result, "videos": len(around), "participants": participants, "model": model}
+    return {**result, "videos": len(cut[0]), "participants": participants, "model": model}
 
 
 def load_predictive(path: str | Path | None = None) -> PredictiveModel:
@@ -140,16 +141,24 @@ def load_predictive(path: str | Path | None = None) -> PredictiveModel:
                       train_command="mirrorface train predictive")
 
 
+def _checked(frames: np.ndarray, rest: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """float32 frames (4, 113, 2) or (B, 4, 113, 2) and their resting faces (113, 2) or (B, 113, 2)."""
+    frames, rest = np.asarray(frames, np.float32), np.asarray(rest, np.float32)
+    if frames.shape[-3:] != shape or frames.ndim not in (3, 4) or rest.shape != frames.shape[:-3] + shape[1:]:
+        raise MirrorfaceError(f"the predictive model takes {shape} frames and a {shape[1:]} resting face (or a batch "
+                              f"of both), got {frames.shape} and {rest.shape}")
+    return frames, rest
+
+
 @torch.no_grad()
-def predict(model: PredictiveModel, frames: np.ndarray) -> np.ndarray:
-    """Target landmarks from 4 frames: (4, 113, 2) -> (113, 2), or batched (B, 4, 113, 2) -> (B, 113, 2)."""
-    frames = np.asarray(frames, dtype=np.float32)
+def predict(model: PredictiveModel, frames: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    """Target landmarks from 4 frames and the person's resting face: (4, 113, 2), (113, 2) -> (113, 2), or
+    batched (B, 4, 113, 2), (B, 113, 2) -> (B, 113, 2)."""
+    frames, rest = _checked(frames, rest, (model.config.n_frames, model.config.n_landmarks, 2))
     single = frames.ndim == 3
-    shape = (model.config.n_frames, model.config.n_landmarks, 2)
-    if frames.shape[-3:] != shape or frames.ndim not in (3, 4):
-        raise MirrorfaceError(f"the predictive model takes {shape} frames, got {frames.shape}")
     training = model.training
-    prediction, _ = model.eval()(torch.from_numpy(frames[None] if single else frames))
+    prediction, _ = model.eval()(torch.from_numpy(frames[None] if single else frames),
+                                 torch.from_numpy(rest[None] if single else rest))
     model.train(training)
     return prediction[0].numpy() if single else prediction.numpy()
 
@@ -161,8 +170,8 @@ class FastPredictive:
     intra-op thread pool: with torch's default two threads a caller got about 600 predictions a
     second on the 2-core development VM (the paper: 650). NumPy does not touch torch's thread
     setting, so this runs at the same speed whatever the caller set. The two last layers have no
-    activation between them and fold into one; the output scale folds into it too. Same outputs
-    as the module (float32 rounding).
+    activation between them and fold into one; the same operations as the module otherwise, in
+    float32.
     """
 
     def __init__(self, model: PredictiveModel):
@@ -171,29 +180,19 @@ class FastPredictive:
         self.skip = (config.skip_from, config.skip_to)
         weights = [layer.weight.detach().double().numpy().T for layer in model.fc]  # (in, out)
         biases = [layer.bias.detach().double().numpy() for layer in model.fc]
-        # The input's re-expression (first frame's offset from the mean face, later frames' offsets
-        # from the first, each scaled) is linear in the frames: fold it into the first layer, which
-        # then reads the frames' offsets from the mean face (small numbers, so float32 keeps them).
-        n = config.n_landmarks * 2
-        blocks = weights[0].reshape(config.n_frames, n, -1)  # (F, n, hidden): identity, then motion
-        identity_scale, motion_scale = model.identity_scale.double().numpy(), model.motion_scale.double().numpy()
-        first = np.concatenate([blocks[:1] / identity_scale[:, None] - (blocks[1:] / motion_scale[:, None]).sum(0),
-                                blocks[1:] / motion_scale[:, None]])
-        weights[0] = first.reshape(config.n_frames * n, -1)
-        scale = model.output_scale.double().numpy()
-        last_w = weights[-2] @ weights[-1] * scale  # FC7 then FC8, times the output scale
-        last_b = (biases[-2] @ weights[-1] + biases[-1]) * scale
+        last_w, last_b = weights[-2] @ weights[-1], biases[-2] @ weights[-1] + biases[-1]  # FC7 then FC8
         self.layers = [(w.astype(np.float32), b.astype(np.float32))
                        for w, b in [*zip(weights[:-2], biases[:-2], strict=True), (last_w, last_b)]]
-        self.mean_face = np.tile(model.mean_face.numpy(), config.n_frames).astype(np.float32)
+        self.fields = model.fields.numpy().astype(np.float32)  # (K, n)
 
-    def __call__(self, frames: np.ndarray) -> np.ndarray:
-        """Target landmarks from 4 frames: (4, 113, 2) -> (113, 2), or batched (B, 4, 113, 2) -> (B, 113, 2)."""
-        frames = np.asarray(frames, np.float32)
-        if frames.shape[-3:] != self.shape or frames.ndim not in (3, 4):
-            raise MirrorfaceError(f"the predictive model takes {self.shape} frames, got {frames.shape}")
-        x = frames.reshape(*frames.shape[:-3], -1)  # (..., F * n)
-        h = x - self.mean_face
+    def __call__(self, frames: np.ndarray, rest: np.ndarray) -> np.ndarray:
+        """Target landmarks from 4 frames and the person's resting face: (4, 113, 2), (113, 2) -> (113, 2), or
+        batched (B, 4, 113, 2), (B, 113, 2) -> (B, 113, 2)."""
+        frames, rest = _checked(frames, rest, self.shape)
+        flat_rest = rest.reshape(*rest.shape[:-2], 1, -1)  # (..., 1, n)
+        c = (frames.reshape(*frames.shape[:-2], -1) - flat_rest) @ self.fields.T  # (..., F, K)
+        gain = np.maximum(np.linalg.norm(c[..., -1, :], axis=-1, keepdims=True), MIN_GAIN)  # (..., 1)
+        h = (c / gain[..., None]).reshape(*c.shape[:-2], -1)  # (..., F * K)
         skip = None
         for i, (w, b) in enumerate(self.layers[:-1], start=1):
             h = np.tanh(h @ w + b)
@@ -202,7 +201,8 @@ class FastPredictive:
             elif i == self.skip[1]:
                 h = h + skip
         w, b = self.layers[-1]
-        return frames[..., -1, :, :] + (h @ w + b).reshape(*frames.shape[:-3], *self.shape[1:])
+        coefficients = c[..., -1, :] + gain * (h @ w + b)  # (..., K)
+        return (flat_rest[..., 0, :] + coefficients @ self.fields).reshape(rest.shape)
 
 
 @dataclass(frozen=True, eq=False)
@@ -225,8 +225,9 @@ def predict_targets(model: PredictiveModel, videos: Sequence[ExpressionVideo]) -
         raise MirrorfaceError("no videos to predict")
     peaks = [find_peak(v.landmarks, v.fps) for v in videos]
     inputs = np.stack([model_input(v.landmarks, p.activation_frame) for v, p in zip(videos, peaks, strict=True)])
+    rest = np.stack([p.rest for p in peaks])
     return TargetPredictions(
-        list(videos), np.stack([p.rest for p in peaks]), inputs, predict(model, inputs),
+        list(videos), rest, inputs, predict(model, inputs, rest),
         np.stack([v.landmarks[p.activation_frame] for v, p in zip(videos, peaks, strict=True)]),
         np.stack([v.landmarks[p.target_frame] for v, p in zip(videos, peaks, strict=True)]),
         np.array([p.activation_frame for p in peaks]), np.array([p.target_frame for p in peaks]),

@@ -44,7 +44,7 @@ from mirrorface.coexpression.selfmodel import (
 )
 from mirrorface.coexpression.session import Parts, make_loop
 from mirrorface.coexpression.sources import SyntheticSource
-from mirrorface.coexpression.timing import clip_progress, event_timings, summarize
+from mirrorface.coexpression.timing import clip_progress, event_timings, frame_before_ceiling, summarize
 from mirrorface.coexpression.tracker import ExpressionTracker
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.sim import SimFace
@@ -134,6 +134,10 @@ def timing_section(spec: FaceSpec, parts: Parts, smiles: list, k: float, seed: i
     apex = np.stack([v.landmarks[v.apex_frame] for v in smiles])
     rest = np.stack([v.landmarks[:REST_FRAMES].mean(0) for v in smiles])
     apex_commands = parts.commands(to_robot(apex, rest, parts.robot, k))  # the face the person made, on the robot
+    before = np.stack([v.landmarks[max(v.apex_frame - 1, 0)] for v in smiles])  # the person a frame earlier
+    calm = parts.commands(to_robot(rest, rest, parts.robot, k))
+    result["frame_before_within_20"] = frame_before_ceiling(parts.commands(to_robot(before, rest, parts.robot, k)),
+                                                            apex_commands, calm)
     for mode in ("coexpress", "mimic"):
         with SimFace(spec, seed=seed) as face:
             ticks = make_loop(face, parts, LoopConfig(mode=mode, k=k)).run(source)

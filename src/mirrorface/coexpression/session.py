@@ -26,7 +26,7 @@ class Parts:
     robot: RobotRange
     inverse_meta: dict  # how the inverse model was trained (its data's frames and seed)
     commands: FastInverse  # the inverse model as the loop runs it: landmarks (..., 113, 2) -> commands
-    predict: FastPredictive  # the predictive model as the loop runs it: (..., 4, 113, 2) -> (..., 113, 2)
+    predict: FastPredictive  # the loop's predictive model: frames (..., 4, 113, 2), rest (..., 113, 2) -> (..., 113, 2)
 
 
 def load_parts(spec: FaceSpec, inverse: Path | None = None, predictive: Path | None = None) -> Parts:

@@ -99,6 +99,17 @@ def event_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSe
     return rows
 
 
+def frame_before_ceiling(before: np.ndarray, apex_commands: np.ndarray, calm: np.ndarray) -> float:
+    """A ceiling for "within 20% at the apex": the share of expressions whose commands for the person's own face
+    one frame before the apex (no delay, no servos) are within `APEX_TOLERANCE` of the apex commands, the size
+    measured from the commands for their resting face; all (V, C). Frame-to-frame jitter, carried through the
+    inverse model, is all that keeps it below 1."""
+    size = np.abs(apex_commands - calm).sum(-1)
+    scored = size >= MIN_DISPLACEMENT
+    error = np.abs(before - apex_commands).sum(-1)[scored] / size[scored]
+    return float(np.mean(error <= APEX_TOLERANCE)) if scored.any() else float("nan")
+
+
 def summarize(rows: list[dict]) -> dict:
     """Share of events where the robot got there before the apex, or after the person; median leads (s)."""
     robot, apex, human = (np.array([r[k] for r in rows], float) for k in ("robot_80_s", "apex_s", "human_80_s"))

@@ -84,6 +84,17 @@ class ExpressionTracker:
                 self.state = "armed"
         return None
 
+    def ahead(self, frames: float) -> np.ndarray | None:
+        """The newest face moved on by `frames` frames at its recent velocity (over the last two frames, which
+        halves the jitter a one-frame difference would carry), or None before the resting face is known.
+        A loop that sends this instead of the newest face makes up for its camera's and servos' delay."""
+        if not self._frames:
+            return None
+        newest = self._frames[-1]
+        if len(self._frames) < 3:
+            return newest
+        return newest + frames * (newest - self._frames[-3]) / 2
+
     @property
     def relaxing(self) -> bool:
         """The active expression has passed its largest distance and begun to relax."""

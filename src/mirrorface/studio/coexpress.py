@@ -110,5 +110,6 @@ class WebcamCoexpression:
         landmarks = None if mesh is None else subset(mesh, aspect=rgb.shape[1] / rgb.shape[0])
         self.source.observation = Observation(landmarks, 0)
         tick = self.loop.step(t, self.source)
-        predicted = None if tick.activation is None else self.parts.predict(tick.activation.frames)
+        activation = tick.activation
+        predicted = None if activation is None else self.parts.predict(activation.frames, activation.rest)
         return Answer(tick, predicted, self.face.read_frame())
