@@ -120,7 +120,7 @@ def training_sequences(vae: VAE, data: str | Path, settings: FATTraining, progre
     return babble + matched, targets, closing, info
 
 
-LEADS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # half frames: servo lag is not a whole number of frames
+LEADS = (1.0, 1.5, 2.0, 2.5, 3.0)  # half frames: servo lag is not a whole number of frames
 JAW_LEADS = (0.0, 0.5, 1.0)  # frames the jaw's commands may go ahead of the others' (`speak.stagger`)
 LATENT_SLACK = 0.2  # a lead may cost this much more latent error than the best if it times closures better
 
