@@ -4,10 +4,11 @@
 
 Plans each validation utterance once (never `eval articulation`'s test material: the audio
 corpus's held-out English sentences in two training voices, and the FAT's 12 training sentences
-in two other seeded training voicings: 30 utterances, 152 bilabials, 22 f/v), then streams its target latents through the FAT at every
-lead and sends the jaw its commands `--jaw-leads` frames earlier than the rest (`speak.stagger`),
-performs them on the simulated face and measures at 150 Hz what `eval articulation` does:
-bilabial hits beside the 500 ms late control, lip-teeth contact, vowel time shut, closure onset.
+in two other seeded training voicings: 30 utterances, 152 bilabials, 22 f/v), then streams its
+target latents through the FAT at every lead and sends the jaw its commands `--jaw-leads` frames
+earlier than the rest (`speak.stagger`), performs them on the simulated face and measures at
+150 Hz what `eval articulation` does: bilabial hits beside the 500 ms late control, lip-teeth
+contact, vowel time shut, closure onset.
 About 1 min on the 2-core VM.
 """
 
