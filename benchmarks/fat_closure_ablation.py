@@ -42,6 +42,16 @@ VARIANTS = {  # name: (reverse, closure_frames, lambda)
 }
 
 
+def validation_utterances() -> list[Utterance]:
+    """The audio corpus's held-out English sentences in two training voices: never the test material."""
+    validation = []
+    for text in audio_corpus.split("en")[1]:
+        for variant in ("", "+m2"):
+            speech = tts.synthesize(text, "en", variant=variant)
+            validation.append(Utterance(speech.audio, speech.sample_rate, "en", speech.phonemes, "tts"))
+    return validation
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="data/lips10-babble")
@@ -68,11 +78,7 @@ def main() -> None:
             gap = art.lip_gap_mm(painter, seq.commands)
             closed, total = closed + int((gap[vowel] < art.CLOSURE_THRESHOLD_MM).sum()), total + int(vowel.sum())
         print(f"matching iteration {i + 1}: matched commands shut on {closed / total:.1%} of target vowel frames")
-    validation = []
-    for text in audio_corpus.split("en")[1]:
-        for variant in ("", "+m2"):
-            speech = tts.synthesize(text, "en", variant=variant)
-            validation.append(Utterance(speech.audio, speech.sample_rate, "en", speech.phonemes, "tts"))
+    validation = validation_utterances()
     for name, (reverse, frames, weight) in VARIANTS.items():
         started = time.perf_counter()
         variant = replace(settings, reverse=reverse, closure_frames=frames,

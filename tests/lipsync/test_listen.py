@@ -57,3 +57,13 @@ def test_a_look_ahead_shorter_than_the_fat_reads_is_refused(lips10, parts, speec
     too_short = fat_lookahead_s(models, 30.0) - 0.01
     with pytest.raises(MirrorfaceError, match="lookahead-ms must be at least"):
         next(listen_chunks(arriving(speech, []), speech.sample_rate, Painter(lips10), models, audio_model, too_short))
+
+
+def test_a_staggered_jaw_adds_the_frames_it_waits_for_to_the_look_ahead(lips10, parts):
+    from dataclasses import replace
+
+    from mirrorface.lipsync.train_fat import jaw_lead
+
+    models = replace(parts[0], fat_config=replace(parts[0].fat_config, lead=2.0, actuator_lead=()))
+    staggered = replace(models, fat_config=replace(models.fat_config, actuator_lead=jaw_lead(lips10, 0.5)))
+    assert fat_lookahead_s(staggered, 30.0) == pytest.approx(fat_lookahead_s(models, 30.0) + 1 / 30)

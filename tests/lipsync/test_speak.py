@@ -154,3 +154,49 @@ def test_a_fractional_lead_interpolates_the_target_latents():
     assert latents_at(latents, 1.5, 2).tolist() == [[1.5, 15.0], [2.5, 25.0]]
     assert latents_at(latents, 2.0, 2).tolist() == [[2.0, 20.0], [3.0, 30.0]]
     assert latents_at(latents, 3.5, 2).tolist() == [[3.5, 35.0], [4.0, 40.0]]  # past the end: the last
+
+
+def test_stagger_sends_an_actuator_its_later_commands_interpolated_and_the_last_repeats():
+    from mirrorface.lipsync.speak import stagger
+
+    commands = np.arange(5, dtype=np.float32)[:, None] * np.array([[1.0, 10.0, 100.0]], np.float32)
+    out = np.stack(list(stagger(iter(commands), np.array([0.0, 1.0, 0.5]))))
+    assert out.dtype == np.float32 and out[:, 0].tolist() == [0, 1, 2, 3, 4]
+    assert out[:, 1].tolist() == [10, 20, 30, 40, 40]
+    assert out[:, 2].tolist() == [50, 150, 250, 350, 400]
+
+
+def test_a_staggered_command_waits_only_for_the_commands_it_reads():
+    from mirrorface.lipsync.speak import stagger
+
+    made = []
+
+    def commands():
+        for k in range(6):
+            made.append(k)
+            yield np.full(2, k, np.float32)
+
+    for t, _ in enumerate(stagger(commands(), np.array([0.0, 1.5]))):
+        assert len(made) == min(t + 3, 6)  # command t reads the FAT's t + 2 (1.5 frames, interpolated)
+
+
+def test_an_actuator_lead_moves_that_actuator_only(quick_models, lips10):
+    from mirrorface.lipsync.train_fat import jaw_lead
+
+    models = LipSyncModels.load(lips10, quick_models)
+    latents = np.random.default_rng(2).normal(size=(9, models.vae_config.latent)).astype(np.float32)
+    plain = np.stack(list(stream_commands(models.stream(lips10.neutral), latents, 1.0)))
+    ahead = jaw_lead(lips10, 1.0)
+    assert ahead == tuple(1.0 if n == "jaw" else 0.0 for n in lips10.names) and jaw_lead(lips10, 0.0) == ()
+    staggered = np.stack(list(stream_commands(models.stream(lips10.neutral), latents, 1.0, ahead)))
+    jaw = lips10.index_of("jaw")
+    assert np.array_equal(np.delete(staggered, jaw, 1), np.delete(plain, jaw, 1))
+    assert np.allclose(staggered[:-1, jaw], plain[1:, jaw]) and staggered[-1, jaw] == plain[-1, jaw]
+
+
+def test_an_actuator_lead_needs_one_non_negative_entry_per_actuator():
+    with pytest.raises(ValueError, match="actuator_lead"):
+        FATConfig(n_actions=3, actuator_lead=(0.0, 1.0))
+    with pytest.raises(ValueError, match="actuator_lead"):
+        FATConfig(n_actions=2, actuator_lead=(0.0, -1.0))
+    assert FATConfig(n_actions=2, actuator_lead=(0.0, 0.5)).actuator_lead == (0.0, 0.5)

@@ -50,3 +50,17 @@ def test_fat_closure_actuators_come_from_the_spec(lips10, emo26):
     emo = fat_config_for(emo26)
     assert emo.n_actions == 26 and [emo26.names[i] for i in emo.closure_index] == [
         "upper_lip_center", "lower_lip_center", "jaw"]
+
+
+def test_the_lead_and_the_jaws_lead_are_calibrated_together(quick_models, lips10):
+    from mirrorface.lipsync.train_fat import JAW_LEADS, LATENT_SLACK, LEADS, jaw_lead
+
+    config = json.loads((quick_models / "fat" / "config.json").read_text())
+    scores = config["training"]["lead_scores"]
+    assert sorted((s["lead"], s["jaw_lead"]) for s in scores.values()) == [(f, j) for f in LEADS for j in JAW_LEADS]
+    best_latent = min(s["latent_mse"] for s in scores.values())
+    fair = [s for s in scores.values() if s["latent_mse"] <= (1 + LATENT_SLACK) * best_latent]
+    chosen = min(fair, key=lambda s: (s["closure_mismatch"], s["latent_mse"]))
+    fat = load_model(FAT, FATConfig, quick_models / "fat")
+    assert fat.config.lead == chosen["lead"]
+    assert fat.config.actuator_lead == jaw_lead(lips10, chosen["jaw_lead"])

@@ -159,7 +159,7 @@ def fat(
     typer.echo(f"{out}: {result['parameters']} parameters, {result['windows']} windows from "
                f"{result['babble_frames']} babbling + {result['matched_frames']} matched frames; latent MSE "
                f"of the matched commands per iteration: {errors}; final loss {result['losses'][-1]:.4f}; "
-               f"calibrated lead {result['lead']} frames")
+               f"calibrated lead {result['lead']} frames, the jaw {result['jaw_lead']} more")
 
 
 app.command("inverse")(coexpress.train_inverse)

@@ -83,7 +83,8 @@ class Case:
 def our_commands(ctx: Context, target_frames: np.ndarray) -> np.ndarray:
     """VAE + FAT: the target frames' latents streamed through the FAT, (F, n) commands."""
     latents = encode_frames(ctx.models.vae, target_frames)
-    return np.stack(list(stream_commands(ctx.models.stream(ctx.spec.neutral), latents, ctx.models.fat_config.lead)))
+    fat = ctx.models.fat_config
+    return np.stack(list(stream_commands(ctx.models.stream(ctx.spec.neutral), latents, fat.lead, fat.actuator_lead)))
 
 
 def method_commands(ctx: Context, method: str, utt: Utterance, target_frames: np.ndarray,

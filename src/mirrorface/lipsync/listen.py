@@ -31,8 +31,10 @@ CONTEXT_S = 0.7  # past sound each window shows the audio model (its receptive f
 
 
 def fat_lookahead_s(models: LipSyncModels, fps: float) -> float:
-    """How far past its own frame the FAT reads target latents (its lead plus its horizon)."""
-    return (models.fat_config.lead + models.fat_config.horizon - 1) / fps
+    """How far past its own frame the FAT reads target latents (its lead plus its horizon, and the
+    frames a staggered actuator waits for)."""
+    fat = models.fat_config
+    return (fat.lead + fat.horizon - 1 + math.ceil(max(fat.actuator_lead, default=0))) / fps
 
 
 def articulation_frames(blocks: Iterable[np.ndarray], sample_rate: int, fps: float, model: Audio2Artic,
@@ -89,7 +91,8 @@ def listen_chunks(blocks: Iterable[np.ndarray], sample_rate: int, painter: Paint
 
     commands, first, sent_samples = [], 0, 0
     stream = models.stream(painter.spec.neutral)
-    for command in stream_commands(stream, latents(), models.fat_config.lead):
+    for command in stream_commands(stream, latents(), models.fat_config.lead,
+                                   models.fat_config.actuator_lead):
         commands.append(command)
         if len(commands) == chunk_frames:
             yield _chunk(commands, first, heard, sent_samples, sample_rate, fps)

@@ -150,14 +150,51 @@ def latents_at(latents: np.ndarray, position: float, horizon: int) -> np.ndarray
 
 
 def stream_commands(stream: StreamingFAT | OnnxStreamingFAT, latents: np.ndarray | Iterable[np.ndarray],
-                    frames: float = 0) -> Iterator[np.ndarray]:
+                    frames: float = 0, actuator_lead: tuple[float, ...] = ()) -> Iterator[np.ndarray]:
     """Target latents, (F, latent) or blocks of them as they come -> F commands, autoregressively.
 
     Command t reads the latents at t + frames .. t + frames + horizon - 1 (`latents_at`: past the
     end the last repeats; a fractional lead interpolates between frames, so the lead can match
     servo lag finer than a camera frame) and is computed as soon as those have arrived, so the
-    FAT runs while later target frames are still being rendered.
+    FAT runs while later target frames are still being rendered. `actuator_lead` (frames per
+    actuator, see `stagger`) sends a slow actuator its part of each move earlier than the rest.
     """
+    steps = _fat_steps(stream, latents, frames)
+    return stagger(steps, np.asarray(actuator_lead, float)) if any(actuator_lead) else steps
+
+
+def stagger(commands: Iterable[np.ndarray], ahead: np.ndarray) -> Iterator[np.ndarray]:
+    """Commands with actuator i's value taken `ahead[i]` frames later in the stream (interpolated
+    between frames; past the end the last repeats), each yielded once the ones it reads have come.
+
+    One lead cannot time a mouth whose actuators move at different speeds: lips10's jaw (speed
+    limit 3.5/s) needs ~100 ms to shut from a vowel where the lips (6/s) need ~50 ms, so a lead that
+    times the jaw shuts the lips early and one that times the lips shuts the jaw late. The FAT still
+    feeds on its own, unstaggered, commands, the pairing it was trained on.
+    """
+    wait = int(np.ceil(ahead.max()))
+    seen: list[np.ndarray] = []
+    t = 0
+
+    def at(k: int) -> np.ndarray:
+        x = np.minimum(k + ahead, len(seen) - 1)
+        low = np.floor(x).astype(int)
+        high = np.minimum(low + 1, len(seen) - 1)
+        a, b = (np.array([seen[row][i] for i, row in enumerate(rows)]) for rows in (low, high))
+        return (a + (x - low) * (b - a)).astype(seen[0].dtype)
+
+    for command in commands:
+        seen.append(command)
+        while t + wait < len(seen):
+            yield at(t)
+            t += 1
+    while t < len(seen):
+        yield at(t)
+        t += 1
+
+
+def _fat_steps(stream: StreamingFAT | OnnxStreamingFAT, latents: np.ndarray | Iterable[np.ndarray],
+               frames: float) -> Iterator[np.ndarray]:
     horizon = stream.horizon
     ahead = int(np.ceil(frames)) + horizon - 1  # latents past L_t that command t reads
     seen, t = None, 0
@@ -213,5 +250,6 @@ def plan_speech(utt: Utterance, face: Painter, models: LipSyncModels,
             yield block
 
     stream = stream if stream is not None else models.stream(face.spec.neutral)
-    commands = np.stack(list(stream_commands(stream, encoded(), models.fat_config.lead)))
+    commands = np.stack(list(stream_commands(stream, encoded(), models.fat_config.lead,
+                                             models.fat_config.actuator_lead)))
     return SpeechPlan(track, np.concatenate(blocks), commands)

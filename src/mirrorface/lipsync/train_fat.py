@@ -120,40 +120,55 @@ def training_sequences(vae: VAE, data: str | Path, settings: FATTraining, progre
     return babble + matched, targets, closing, info
 
 
-LEADS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # half frames: servo lag is not a whole number of frames
+LEADS = (1.0, 1.5, 2.0, 2.5, 3.0)  # half frames: servo lag is not a whole number of frames
+JAW_LEADS = (0.0, 0.5, 1.0)  # frames the jaw's commands may go ahead of the others' (`speak.stagger`)
 LATENT_SLACK = 0.2  # a lead may cost this much more latent error than the best if it times closures better
 
 
-def calibrate_lead(spec, fat: FAT, vae: VAE, targets: list[np.ndarray], closing: list[np.ndarray],
-                   leads: tuple[float, ...] = LEADS, seed: int = 0) -> tuple[float, dict[float, dict]]:
-    """The lead (frames) at which the FAT's performed speech best matches its targets.
+def jaw_lead(spec, frames: float) -> tuple[float, ...]:
+    """`FATConfig.actuator_lead` that sends the jaw its commands `frames` ahead of the others."""
+    jaw = spec.indices_of_groups({"jaw"})
+    return tuple(frames if i in jaw else 0.0 for i in range(spec.n)) if frames else ()
 
-    Each lead is performed on the face with its real lag, on training utterances (never the test
+
+def calibrate_lead(spec, fat: FAT, vae: VAE, targets: list[np.ndarray], closing: list[np.ndarray],
+                   leads: tuple[float, ...] = LEADS, jaw_leads: tuple[float, ...] = JAW_LEADS, seed: int = 0
+                   ) -> tuple[tuple[float, float], dict[str, dict]]:
+    """The lead (frames) and the jaw's extra lead at which the FAT's performed speech best
+    matches its targets: ((lead, jaw lead), the scores of each pair, keyed "lead+jaw").
+
+    Each pair is performed on the face with its real lag, on training utterances (never the test
     material), and scored twice: latent MSE between the target frames and what the camera saw
     (the mouth's overall shape), and closure mismatch, the share of frames in which the lips are
     shut (the simulator's lip geometry at the measured positions, gap < CLOSED_GAP_MM) while the
-    target is open, or open while it is shut. Closures decide, among the leads within
+    target is open, or open while it is shut. Closures decide, among the pairs within
     LATENT_SLACK of the best latent error: the lips shut quickly (a few mm from rest) but the
-    jaw opens slowly, so the lead that fits the shape best shuts the lips ~50 ms early, and a
-    closure out of time is what an observer sees first. On a real face, the closure timing would
-    come from a lip-contact sensor or a fast camera instead of the simulator's geometry.
+    jaw moves slowly, so the lead that fits the shape best shuts the lips ~50 ms early, and a
+    closure out of time is what an observer sees first; the jaw, the slowest actuator, may need
+    its part of a closure sent earlier than the lips theirs. On a real face, the closure timing
+    would come from a lip-contact sensor or a fast camera instead of the simulator's geometry.
     """
     scores = {}
     for frames in leads:
-        squared, mismatch = [], []
-        for target, shut in zip(targets, closing, strict=True):
-            commands = np.stack(list(stream_commands(StreamingFAT(fat, spec.neutral), target, frames)))
-            with SimFace(spec, seed=seed) as face:
-                run = execute(face, commands, spec.camera.fps)
-                seen = encode_frames(vae, run.frames)
-                closed = np.array([face.painter.mouth_of(p).centre_gap_mm() < CLOSED_GAP_MM for p in run.positions])
-            squared.append(((seen - target) ** 2).mean(1))
-            mismatch.append(closed != shut)
-        scores[frames] = {"latent_mse": float(np.concatenate(squared).mean()),
-                          "closure_mismatch": float(np.concatenate(mismatch).mean())}
+        for jaw in jaw_leads:
+            squared, mismatch = [], []
+            for target, shut in zip(targets, closing, strict=True):
+                stream = StreamingFAT(fat, spec.neutral)
+                commands = np.stack(list(stream_commands(stream, target, frames, jaw_lead(spec, jaw))))
+                with SimFace(spec, seed=seed) as face:
+                    run = execute(face, commands, spec.camera.fps)
+                    seen = encode_frames(vae, run.frames)
+                    closed = np.array([face.painter.mouth_of(p).centre_gap_mm() < CLOSED_GAP_MM
+                                       for p in run.positions])
+                squared.append(((seen - target) ** 2).mean(1))
+                mismatch.append(closed != shut)
+            scores[f"{frames}+{jaw}"] = {"lead": frames, "jaw_lead": jaw,
+                                         "latent_mse": float(np.concatenate(squared).mean()),
+                                         "closure_mismatch": float(np.concatenate(mismatch).mean())}
     best_latent = min(s["latent_mse"] for s in scores.values())
-    fair = [f for f in leads if scores[f]["latent_mse"] <= (1 + LATENT_SLACK) * best_latent]
-    return min(fair, key=lambda f: (scores[f]["closure_mismatch"], scores[f]["latent_mse"])), scores
+    fair = [s for s in scores.values() if s["latent_mse"] <= (1 + LATENT_SLACK) * best_latent]
+    best = min(fair, key=lambda s: (s["closure_mismatch"], s["latent_mse"]))
+    return (best["lead"], best["jaw_lead"]), scores
 
 
 def fit_fat(sequences: list[Sequence], spec, out: str | Path | None, settings: FATTraining,
@@ -193,9 +208,9 @@ def train_fat(vae: VAE, data: str | Path, out: str | Path, settings: FATTraining
     model, result = fit_fat(sequences, spec, out, settings, model_overrides, resume=resume, progress=progress,
                             meta=meta)
     n = settings.calibration_utterances
-    best, scores = calibrate_lead(spec, model, vae, spoken[:n], closing[:n], seed=settings.seed)
-    model.config = replace(model.config, lead=best)
+    (best, jaw), scores = calibrate_lead(spec, model, vae, spoken[:n], closing[:n], seed=settings.seed)
+    model.config = replace(model.config, lead=best, actuator_lead=jaw_lead(spec, jaw))
     save_model(model, out, {**read_meta(out), "lead_scores": scores})
     if distributed()[0] == 0:  # one process writes the graph
         export_fat(model, out / FAT_ONNX, spec.name, out)  # the deployment graph `say` streams on (onnxruntime)
-    return {**result, **info, "lead": best, "lead_scores": scores}
+    return {**result, **info, "lead": best, "jaw_lead": jaw, "lead_scores": scores}

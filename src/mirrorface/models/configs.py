@@ -45,11 +45,15 @@ class FATConfig:
     lead: float = 1.0  # deployment: frames between sending A_t and the target frame L_t it aims at;
     # at least 1 (a command shows one frame later), calibrated after training for the servos' lag
     # (fractional: the target latents are interpolated between frames)
+    actuator_lead: tuple[float, ...] = ()  # deployment: frames each actuator is sent its commands
+    # ahead of the others (empty: none), calibrated for the slow jaw (`train_fat.calibrate_lead`)
 
     def __post_init__(self) -> None:
         if self.d_model % self.heads:
             raise ValueError(f"d_model {self.d_model} must divide by heads {self.heads}")
         if self.lead < 0:
             raise ValueError(f"lead must not be negative, got {self.lead}")
+        if self.actuator_lead and (len(self.actuator_lead) != self.n_actions or min(self.actuator_lead) < 0):
+            raise ValueError(f"actuator_lead needs {self.n_actions} non-negative entries, got {self.actuator_lead}")
         if not len(self.closure_index) == len(self.closure_sign) == len(self.closure_k):
             raise ValueError("closure_index, closure_sign and closure_k must have one entry per actuator")

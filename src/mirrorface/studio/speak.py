@@ -87,7 +87,8 @@ class Speaker:
         """The face performing `track`, frame by frame, with the target it aims at."""
         fps = self.spec.camera.fps
         latents = target_latents(self.painter, track, self.models, chunk=LATENT_CHUNK)
-        commands = stream_commands(self.models.stream(self.spec.neutral), latents, self.models.fat_config.lead)
+        fat = self.models.fat_config
+        commands = stream_commands(self.models.stream(self.spec.neutral), latents, fat.lead, fat.actuator_lead)
         targets = speaking_frames(self.painter, track, workers=1)
         if not self.robot.is_connected:
             self.robot.connect()
