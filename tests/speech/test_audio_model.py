@@ -26,6 +26,7 @@ from mirrorface.speech.audio_model import (
     train_audio_model,
 )
 from mirrorface.speech.features import log_mel, mel_filterbank
+from mirrorface.speech.synthesizers import available
 from mirrorface.speech.tts import LANGUAGES, synthesize
 
 QUICK_CONFIG = TrainConfig(**QUICK)
@@ -136,6 +137,18 @@ def test_training_calibrates_the_closure_threshold_and_keeps_it_with_the_model(q
     calibration = config["training"]["closure_calibration"]
     assert config["model"]["closure_threshold"] == calibration["threshold"]
     assert 0.05 <= calibration["threshold"] <= 0.95 and 0 <= calibration["validation_f1"] <= 1
+
+
+def test_the_threshold_is_calibrated_on_trained_voices_and_held_out_sentences_only():
+    espeak = audio_corpus.validation_corpus()
+    assert {u.voice.split("+")[1] for u in espeak} == {audio_corpus.VALIDATION_VARIANT[1:]}
+    assert audio_corpus.VALIDATION_VARIANT not in audio_corpus.HELD_OUT_VARIANTS + audio_corpus.EVAL_VARIANTS
+    held_out = {text for lang in audio_corpus.SENTENCES for text in audio_corpus.split(lang)[1]}
+    assert {u.text for u in espeak} == held_out
+    if available("flite:awb"):  # other synthesizers' voices, when trained on, are what it is for
+        others = audio_corpus.validation_corpus(("flite:awb",))
+        assert {u.voice for u in others} == {"flite:awb"}
+        assert {u.text for u in others} == set(audio_corpus.split("en")[1])
 
 
 def test_the_threshold_is_the_one_that_best_separates_closed_frames(monkeypatch):
