@@ -14,8 +14,8 @@ tape-speed change (0.9-1.1, which also shifts the formants as a different vocal 
 the targets are time-stretched to match), gain, reverberation (an exponentially decaying
 noise impulse response, RT60 0.1-0.5 s), a telephone codec (8 kHz band, 8-bit mu-law) and
 coloured noise at 10-30 dB SNR; the features are then warped (VTLP, `audio_model.TrainConfig.vtlp`).
-Pitch varies at
-synthesis (eSpeak's pitch parameter), which leaves the timing, and so the targets, unchanged.
+Pitch varies at synthesis (eSpeak's pitch parameter), which leaves the timing, and so the
+targets, unchanged.
 """
 
 from __future__ import annotations
