@@ -49,6 +49,21 @@ def test_masked_frames_do_not_count():
     assert torch.isclose(loss, same)
 
 
+def test_closing_frames_weigh_closure_pos_weight_times_in_the_loss():
+    torch.manual_seed(0)
+    weighted = Audio2Artic(Audio2ArticConfig(channels=32, layers=4, dropout=0.0, closure_pos_weight=3.0))
+    plain = Audio2Artic(Audio2ArticConfig(channels=32, layers=4, dropout=0.0, closure_pos_weight=1.0))
+    plain.load_state_dict(weighted.state_dict())
+    mel, target = torch.randn(2, 30, 40), torch.rand(2, 30, 9)
+    target[..., BILABIAL] = 0.0  # nothing closes: the weight changes nothing
+    assert torch.isclose(weighted(mel, target)[1], plain(mel, target)[1])
+    target[..., BILABIAL] = 1.0  # every frame closes: the BCE term is three times as heavy
+    mae = (plain(mel, target)[0][0] - target).abs().mean()
+    bce_plain = (plain(mel, target)[1] - mae) / plain.config.closure_weight
+    bce_weighted = (weighted(mel, target)[1] - mae) / weighted.config.closure_weight
+    assert torch.isclose(bce_weighted, 3 * bce_plain, rtol=1e-4)
+
+
 def test_it_overfits_a_tiny_batch():
     torch.manual_seed(0)
     model = Audio2Artic(SMALL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mirrorface.errors import MirrorfaceError
+from mirrorface.speech import synthesizers
 from mirrorface.speech.synthesizers import _segments, _timeline, available, synthesize_other
 
 
@@ -36,3 +37,19 @@ def test_flite_speaks_with_its_segment_timings():
     speech = synthesize_other("Bob may move.", "flite:slt")
     assert speech.sample_rate == 16000 and [p.value for p in speech.phonemes][:3] == ["b", "A:", "b"]
     assert speech.phonemes[-1].value == "v" and speech.phonemes[-1].end <= speech.duration_ms  # then a pause
+
+
+def test_a_festival_voice_is_available_only_where_its_package_is_installed(monkeypatch, tmp_path):
+    monkeypatch.setattr(synthesizers, "FESTIVAL_VOICES", tmp_path)
+    monkeypatch.setattr(synthesizers.shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert not available("festival:ked") and available("flite:awb")
+    (tmp_path / "english" / "ked_diphone").mkdir(parents=True)
+    assert available("festival:ked") and not available("festival:kal")
+
+
+@pytest.mark.skipif(not available("festival:ked"), reason="apt-get install festival festvox-kdlpc16k")
+def test_festival_diphone_voices_speak_slower_when_stretched():
+    plain, slow = (synthesize_other("Bob may move.", "festival:ked", stretch) for stretch in (1.0, 1.3))
+    assert [p.value for p in plain.phonemes][:3] == ["b", "A:", "b"]
+    assert [p.value for p in slow.phonemes] == [p.value for p in plain.phonemes]
+    assert slow.phonemes[-1].end > 1.15 * plain.phonemes[-1].end

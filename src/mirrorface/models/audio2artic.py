@@ -33,6 +33,10 @@ class Audio2ArticConfig:
     # the model must hear ~150-300 ms ahead; a causal model would lag by that much
     n_out: int = N_ARTICULATORS  # articulator channels; one more output is the closure logit
     closure_weight: float = 0.5  # weight of the closure BCE relative to the articulator MAE
+    closure_pos_weight: float = 3.0  # BCE weight of the closing frames: >1 trades false alarms for
+    # fewer missed closures, which an observer sees first (a voice unlike the training's is unsure)
+    closure_threshold: float = 0.5  # closure probability above which the lips are shut; calibrated
+    # after training on validation speech (`speech.audio_model.calibrate_threshold`)
 
     def __post_init__(self) -> None:
         for name in ("n_mels", "channels", "layers", "kernel", "n_out"):
@@ -86,7 +90,8 @@ class Audio2Artic(nn.Module):
     context for anticipatory coarticulation. The input normaliser (per-band mean and standard
     deviation of the training features) is held as buffers, so it travels in the checkpoint.
     Loss: masked MAE on the articulators (the evaluation metric) + `closure_weight` x BCE of
-    the closure logit against "the bilabial target is above 0.5".
+    the closure logit against "the bilabial target is above 0.5", its closing frames weighted
+    `closure_pos_weight`.
     """
 
     def __init__(self, config: Audio2ArticConfig):
@@ -133,5 +138,7 @@ class Audio2Artic(nn.Module):
         weight = mask / mask.sum().clamp_min(1.0)  # (B, T), sums to 1 over real frames
         mae = ((articulators - target).abs().mean(-1) * weight).sum()
         closed = (target[..., BILABIAL] > 0.5).to(target.dtype)  # (B, T)
-        bce = (F.binary_cross_entropy_with_logits(closure_logit, closed, reduction="none") * weight).sum()
+        pos_weight = torch.tensor(self.config.closure_pos_weight, dtype=closure_logit.dtype)
+        bce = (F.binary_cross_entropy_with_logits(closure_logit, closed, reduction="none",
+                                                  pos_weight=pos_weight) * weight).sum()
         return (articulators, closure_logit), mae + self.config.closure_weight * bce

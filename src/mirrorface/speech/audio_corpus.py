@@ -4,7 +4,7 @@ Every sentence below is spoken by eSpeak NG in several voice variants (drawn fro
 it ships but the held-out ones), rates and pitches; its phoneme events give the articulation
 targets (`articulate`) exactly, so no labelling is needed. The English sentences are also
 spoken by voices of other synthesizers built from people's recordings (`OTHER_TRAIN_VOICES`,
-Flite's awb and rms, when installed), whose segment timings serve the same way. The last
+Flite's awb, rms and kal16, Festival's kal and ked, when installed), whose segment timings serve the same way. The last
 `HELD_OUT` sentences of each language are never trained on: they are the evaluation set, spoken
 by the default voice and by a variant the training never hears; whole voices are held out too
 (`HELD_OUT_VARIANTS`, and the CMU ARCTIC speaker slt of Flite and Festival).
@@ -13,8 +13,9 @@ Augmentation (`augment`) makes eSpeak's clean studio voice look like a room and 
 tape-speed change (0.9-1.1, which also shifts the formants as a different vocal tract would;
 the targets are time-stretched to match), gain, reverberation (an exponentially decaying
 noise impulse response, RT60 0.1-0.5 s), a telephone codec (8 kHz band, 8-bit mu-law) and
-coloured noise at 10-30 dB SNR. Pitch varies at
-synthesis (eSpeak's pitch parameter), which leaves the timing, and so the targets, unchanged.
+coloured noise at 10-30 dB SNR; the features are then warped (VTLP, `audio_model.TrainConfig.vtlp`).
+Pitch varies at synthesis (eSpeak's pitch parameter), which leaves the timing, and so the
+targets, unchanged.
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ SENTENCES = {
 TRAIN_VARIANTS = ("", "+m1", "+m2", "+m3", "+m4", "+m7", "+f1", "+f2", "+f4", "+f5")  # the FAT's voicings
 EVAL_VARIANTS = ("", "+f3")  # the default voice and a variant the training never hears
 HELD_OUT_VARIANTS = ("+f3", "+m6")  # never trained on: `eval articulation`'s voices
-OTHER_TRAIN_VOICES = ("flite:awb", "flite:rms", "flite:kal16")  # slt (Flite and Festival) is held out
+OTHER_TRAIN_VOICES = ("flite:awb", "flite:rms", "flite:kal16", "festival:kal", "festival:ked")  # slt is held out
+VALIDATION_VARIANT = "+m1"  # a training voicing, in no evaluation
 OTHER_VOICINGS = 3  # rate and pitch voicings of each English sentence per other voice
 
 
@@ -163,7 +165,7 @@ def training_corpus(seed: int, voices_per_sentence: int = 5, sentences_per_langu
                     other_voices: tuple[str, ...] = ()) -> list[Utterance]:
     """Every training sentence of every language in `voices_per_sentence` random eSpeak voicings,
     and the English ones in each of `other_voices` (another synthesizer's) in OTHER_VOICINGS
-    random rates (duration x0.8-1.25) and pitches (mean 90-230 Hz: male to female)."""
+    random rates (duration x0.8-1.25) and, for Flite's, pitches (mean 90-230 Hz: male to female)."""
     rng = np.random.default_rng(seed)
     variants = training_variants()
     corpus = []
@@ -183,6 +185,17 @@ def held_out_corpus() -> list[Utterance]:
     """The held-out sentences of every language, in each of EVAL_VARIANTS at the default rate."""
     return [speak(text, lang, variant) for lang in SENTENCES for text in split(lang)[1]
             for variant in EVAL_VARIANTS]
+
+
+def validation_corpus(other_voices: tuple[str, ...] = ()) -> list[Utterance]:
+    """Voices trained on, sentences not: what the closure threshold is calibrated on (no
+    held-out voice, nor `held_out_corpus`). The held-out English sentences in each of
+    `other_voices`, the voices unlike eSpeak's that the threshold is for (on eSpeak's voices the
+    closure output is sure either way); without any, the held-out sentences of every language
+    in the training variant VALIDATION_VARIANT."""
+    if other_voices:
+        return [speak_other(text, voice) for voice in other_voices for text in split("en")[1]]
+    return [speak(text, lang, VALIDATION_VARIANT) for lang in SENTENCES for text in split(lang)[1]]
 
 
 def stretch_targets(targets: np.ndarray, speed: float, n_frames: int) -> np.ndarray:

@@ -12,7 +12,7 @@ Checkpoints and the training loop are the package's own (`training.checkpoint`,
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,12 +49,19 @@ class TrainConfig:
     sentences_per_language: int | None = None  # None: all; a quick run uses a few
     other_voices: tuple[str, ...] = audio_corpus.OTHER_TRAIN_VOICES  # other synthesizers' voices, if installed
     save_every: int = 500  # steps between checkpoints, so an interrupt loses little
+    vtlp: tuple[float, float] = (0.82, 1.05)  # vocal-tract-length perturbation: range of the warp
+    # factor of the filterbank (<1 raises the formants, as a shorter vocal tract does: the other
+    # synthesizers' training speakers are men)
 
 
-def features(audio: np.ndarray, sample_rate: int, config: Audio2ArticConfig) -> np.ndarray:
-    """(samples,) waveform -> (T, n_mels) log-mel frames as the model expects them."""
+def features(audio: np.ndarray, sample_rate: int, config: Audio2ArticConfig, warp: float = 1.0) -> np.ndarray:
+    """(samples,) waveform -> (T, n_mels) log-mel frames as the model expects them.
+
+    `warp` (training only) moves every band edge by that factor (VTLP): band k then hears what
+    band k hears at `warp` = 1 in a voice whose formants are 1 / `warp` times higher.
+    """
     return log_mel(audio, sample_rate, n_mels=config.n_mels, hop_ms=config.hop_ms, win_ms=config.win_ms,
-                   fmin=config.fmin, fmax=config.fmax)
+                   fmin=config.fmin * warp, fmax=config.fmax * warp)
 
 
 def _batch(corpus: list[audio_corpus.Utterance], config: TrainConfig, model_config: Audio2ArticConfig,
@@ -66,7 +73,7 @@ def _batch(corpus: list[audio_corpus.Utterance], config: TrainConfig, model_conf
     mask = np.zeros((b, t), np.float32)
     for i in range(b):
         audio, targets = audio_corpus.augment(corpus[rng.integers(len(corpus))], rng)
-        m = features(audio, FEATURE_RATE, model_config)
+        m = features(audio, FEATURE_RATE, model_config, float(rng.uniform(*config.vtlp)))
         start = int(rng.integers(max(1, len(m) - t + 1)))
         n = min(t, len(m) - start)
         mel[i, :n], target[i, :n], mask[i, :n] = m[start:start + n], targets[start:start + n], 1.0
@@ -124,18 +131,48 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
     loop = LoopConfig(steps=config.steps, batch_size=config.batch_size, lr=config.lr,
                       weight_decay=config.weight_decay, seed=config.seed, save_every=config.save_every)
     voices = sorted({u.voice for u in corpus})
-    return fit(model, lambda rng: _batch(corpus, config, model.config, rng), loop, out, resume=resume,
-               progress=progress, meta={"data": asdict(config), "utterances": len(corpus), "voices": voices})
+    meta = {"data": asdict(config), "utterances": len(corpus), "voices": voices}
+    result = fit(model, lambda rng: _batch(corpus, config, model.config, rng), loop, out, resume=resume,
+                 progress=progress, meta=meta)
+    threshold, f1 = calibrate_threshold(model, audio_corpus.validation_corpus(
+        tuple(v for v in config.other_voices if available(v))))
+    model.config = replace(model.config, closure_threshold=threshold)
+    save_audio_model(model, out, {**read_meta(out),
+                                  "closure_calibration": {"threshold": threshold, "validation_f1": f1}})
+    return result
+
+
+def calibrate_threshold(model: Audio2Artic, corpus: list[audio_corpus.Utterance]) -> tuple[float, float]:
+    """(threshold, frame F1): the closure probability threshold, in steps of 0.05, whose closure
+    frames best match the targets' (bilabial > 0.5) on `corpus`, pooled over its frames."""
+    probs, closed = [], []
+    for utt in corpus:
+        prob = predict_frames(model, utt.audio, FEATURE_RATE)[1]
+        n = min(len(prob), len(utt.targets))
+        probs.append(prob[:n])
+        closed.append(utt.targets[:n, BILABIAL] > 0.5)
+    prob, shut = np.concatenate(probs), np.concatenate(closed)
+    candidates = np.round(np.arange(0.05, 0.96, 0.05), 2)
+    f1 = [2 * np.sum(shut & (prob > t)) / max(1, shut.sum() + (prob > t).sum()) for t in candidates]
+    best = int(np.argmax(f1))
+    return float(candidates[best]), round(float(f1[best]), 4)
 
 
 @torch.no_grad()
 def predict_frames(model: Audio2Artic, audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
-    """Articulators (T, 9) in [0, 1] and closure probability (T,) at 100 Hz: frame t at t * 10 ms."""
+    """Articulators (T, 9) in [0, 1] and closure probability (T,) at 100 Hz: frame t at t * 10 ms.
+
+    The lips are shut (bilabial 1) wherever the closure probability exceeds the model's
+    calibrated `closure_threshold`: the closure output finds closures a voice unlike the
+    training's leaves half-shut on the bilabial articulator.
+    """
     training = model.training
     mel = torch.from_numpy(features(audio, sample_rate, model.config))[None]  # (1, T, n_mels)
     (values, logit), _ = model.eval()(mel)
     model.train(training)  # leave the caller's model as it was
-    return values[0].numpy(), torch.sigmoid(logit[0]).numpy()
+    values, prob = values[0].numpy(), torch.sigmoid(logit[0]).numpy()
+    values[prob > model.config.closure_threshold, BILABIAL] = 1.0
+    return values, prob
 
 
 def _resample_frames(x: np.ndarray, duration_ms: float, fps: float) -> np.ndarray:
@@ -183,10 +220,10 @@ def closures_from_prediction(prediction: np.ndarray, fps: float = 100.0, thresho
     return Timeline(items)
 
 
-def _metrics(pred: np.ndarray, prob: np.ndarray, target: np.ndarray) -> dict:
+def _metrics(pred: np.ndarray, prob: np.ndarray, target: np.ndarray, threshold: float) -> dict:
     """Scores of predictions (N, 9) and closure probabilities (N,) against targets (N, 9)."""
     lip = ARTICULATORS.index("lip_open")
-    closed, found = target[:, BILABIAL] > 0.5, prob > 0.5
+    closed, found = target[:, BILABIAL] > 0.5, prob > threshold
     tp = float(np.sum(closed & found))
     f1 = 2 * tp / max(1.0, float(closed.sum() + found.sum()))
     corr = np.corrcoef(pred[:, lip], target[:, lip])[0, 1] if pred[:, lip].std() > 0 else 0.0
@@ -202,7 +239,7 @@ def evaluate_audio_model(model: Audio2Artic, noise_snr_db: float | None = None, 
 
     Frame level at 100 Hz: per-articulator MAE, lip_open MAE against the best constant (the
     held-out mean), lip_open correlation, and the F1 of closure frames (bilabial target > 0.5
-    against closure probability > 0.5). With `noise_snr_db`, white noise is added first.
+    against closure probability > the model's threshold). With `noise_snr_db`, white noise is added first.
 
     Returns:
         {"languages": {lang: scores}, "all": scores over every language}.
@@ -217,7 +254,9 @@ def evaluate_audio_model(model: Audio2Artic, noise_snr_db: float | None = None, 
         values, prob = predict_frames(model, audio, FEATURE_RATE)
         n = min(len(values), len(utt.targets))
         per_lang.setdefault(utt.lang, []).append((values[:n], prob[:n], utt.targets[:n]))
-    scores = {lang: _metrics(*(np.concatenate(x) for x in zip(*items, strict=True)))
+    threshold = model.config.closure_threshold
+    scores = {lang: _metrics(*(np.concatenate(x) for x in zip(*items, strict=True)), threshold)
               for lang, items in per_lang.items()}
     pooled = [item for items in per_lang.values() for item in items]
-    return {"languages": scores, "all": _metrics(*(np.concatenate(x) for x in zip(*pooled, strict=True)))}
+    return {"languages": scores,
+            "all": _metrics(*(np.concatenate(x) for x in zip(*pooled, strict=True)), threshold)}

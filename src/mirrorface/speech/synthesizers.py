@@ -2,7 +2,8 @@
 
 Flite's voices awb, rms and slt are built from CMU ARCTIC recordings of real speakers (kal16 is
 a diphone voice from another speaker), and
-Festival's us-slt-hts is a statistical voice trained on one of them: they sound like people,
+Festival's us-slt-hts is a statistical voice trained on one of them (its kal and ked are diphone
+voices of two more speakers): they sound like people,
 not like eSpeak's formant synthesis, which is what an audio-only path must generalise to. Both
 report where every segment ends, so their timings are known exactly, as eSpeak's are:
 - Flite: `flite -psdur` prints `phone:end_s` for each segment;
@@ -12,7 +13,8 @@ eSpeak's conventions so that everything downstream (`articulate`, `closure_inter
 them alike: pauses are gaps, and a voiceless stop (p, t, k) starts at its release burst, not at
 its closure (its segment's silent start is left as a gap, which is where the lips shut).
 
-Debian packages: `flite` (awb, rms, slt), `festival` and `festvox-us-slt-hts`.
+Debian packages: `flite` (awb, rms, slt), `festival`, `festvox-us-slt-hts`, `festvox-kallpc16k`
+and `festvox-kdlpc16k`.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ from mirrorface.speech.align import to_espeak
 from mirrorface.speech.tts import Speech
 from mirrorface.timeline import Timed, Timeline
 
-VOICES = ("flite:awb", "flite:rms", "flite:slt", "flite:kal16", "festival:slt_hts")
-_FESTIVAL_VOICE = {"slt_hts": "cmu_us_slt_arctic_hts"}
+VOICES = ("flite:awb", "flite:rms", "flite:slt", "flite:kal16", "festival:slt_hts", "festival:kal", "festival:ked")
+_FESTIVAL_VOICE = {"slt_hts": "cmu_us_slt_arctic_hts", "kal": "kal_diphone", "ked": "ked_diphone"}
+FESTIVAL_VOICES = Path("/usr/share/festival/voices")  # one folder per language, then per voice
 
 _FESTIVAL_SCRIPT = """(voice_{voice})
+(Parameter.set 'Duration_Stretch {stretch})
 (set! utt (Utterance Text "{text}"))
 (utt.synth utt)
 (utt.save.wave utt "{wav}" 'riff)
@@ -41,9 +45,11 @@ _FESTIVAL_SCRIPT = """(voice_{voice})
 
 
 def available(voice: str) -> bool:
-    """Whether the voice's synthesizer is installed here."""
-    engine = voice.split(":")[0]
-    return shutil.which({"flite": "flite", "festival": "festival"}.get(engine, engine)) is not None
+    """Whether the voice's synthesizer, and for Festival the voice itself, is installed here."""
+    engine, name = voice.split(":")
+    if shutil.which(engine) is None:
+        return False
+    return engine != "festival" or any(FESTIVAL_VOICES.glob(f"*/{_FESTIVAL_VOICE.get(name, name)}"))
 
 
 def _segments(printed: str) -> list[tuple[str, float]]:
@@ -92,8 +98,8 @@ def _timeline(segments: list[tuple[str, float]], audio: np.ndarray | None = None
 def synthesize_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float | None = None) -> Speech:
     """English `text` spoken by `voice` (one of VOICES), with its segment timeline.
 
-    Flite voices also take a duration stretch (>1: slower) and a mean pitch in Hz (training
-    voicings); Festival's speaks as it is.
+    Every voice takes a duration stretch (>1: slower), Flite's also a mean pitch in Hz
+    (training voicings); Festival's keep their own pitch.
 
     Raises:
         MirrorfaceError: an unknown voice, its synthesizer missing, or nothing spoken.
@@ -103,8 +109,8 @@ def synthesize_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float |
     if voice not in VOICES:
         raise MirrorfaceError(f"unknown voice {voice!r}; choose one of {', '.join(VOICES)}")
     if not available(voice):
-        raise MirrorfaceError(f"{voice.split(':')[0]} is not installed (apt-get install flite festival "
-                              f"festvox-us-slt-hts)")
+        raise MirrorfaceError(f"{voice} is not installed (apt-get install flite festival festvox-us-slt-hts "
+                              f"festvox-kallpc16k festvox-kdlpc16k)")
     engine, name = voice.split(":")
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "speech.wav"
@@ -117,7 +123,8 @@ def synthesize_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float |
         else:
             script = Path(tmp) / "say.scm"
             clean = text.replace("\\", " ").replace('"', " ")
-            script.write_text(_FESTIVAL_SCRIPT.format(voice=_FESTIVAL_VOICE[name], text=clean, wav=wav))
+            script.write_text(_FESTIVAL_SCRIPT.format(voice=_FESTIVAL_VOICE[name], stretch=stretch, text=clean,
+                                                      wav=wav))
             run = subprocess.run(["festival", "-b", str(script)], capture_output=True, text=True, check=False)
         if run.returncode != 0 or not wav.exists():
             raise MirrorfaceError(f"{voice} could not speak {text!r}: {run.stderr.strip()[-200:]}")
