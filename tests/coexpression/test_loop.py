@@ -12,6 +12,8 @@ from mirrorface.coexpression.selfmodel import CommandSet
 from mirrorface.coexpression.sources import Observation
 from mirrorface.errors import MirrorfaceError
 from mirrorface.hardware.sim import SimFace
+from mirrorface.runtime.clock import MonotonicClock
+from mirrorface.runtime.watchdog import Watchdog
 
 REST = np.random.default_rng(0).random((113, 2))
 FIELD = np.zeros((113, 2))
@@ -222,6 +224,9 @@ def test_listening_ticks_until_told_and_resumes_at_the_wall_clocks_time(face):
 
 
 def test_a_live_loop_slower_than_the_watchdogs_deadline_is_refused(face):
-    with pytest.raises(MirrorfaceError, match="faster than 5 Hz"):
-        make_loop(face, realtime=True, rate_hz=4)
-    make_loop(face, rate_hz=4)  # offline, nothing watches the wall clock
+    loop = make_loop(face, realtime=True, rate_hz=4)
+    with Watchdog(face, 0.2) as watchdog, pytest.raises(MirrorfaceError, match="faster than 5 Hz"):
+        loop.pace(MonotonicClock(), watchdog)
+    with Watchdog(face, 1.0) as watchdog:  # the watchdog's deadline, not the face spec's, is the limit
+        loop.pace(MonotonicClock(), watchdog)
+    loop.pace(MonotonicClock())  # offline, nothing watches the wall clock

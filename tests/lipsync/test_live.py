@@ -110,7 +110,7 @@ def test_a_planner_killed_before_its_first_chunk_is_one_line(lips10, tmp_path):
         assert np.allclose(face.safety.last, lips10.neutral)
 
 
-def test_a_thread_that_feeds_the_planner_starts_after_the_fork(lips10, shipped, tmp_path):
+def test_a_thread_that_feeds_the_planner_starts_after_the_fork(lips10, tmp_path):
     started = []
     with SimFace(lips10) as face, Watchdog(face, 1.0) as watchdog, FileSink(tmp_path / "s.wav", RATE) as sink:
         run = perform_live(face, synthetic_chunks(lips10, 1), sink, watchdog,

@@ -96,10 +96,6 @@ class CoexpressionLoop:
         self.config = config or LoopConfig()
         self.clock = clock
         self.deadline = self.config.deadline_s or face.spec.safety.deadline_s
-        if self.config.realtime and 1.0 / self.config.rate_hz >= self.deadline:  # the watchdog would trip between ticks
-            raise MirrorfaceError(f"a live loop at {self.config.rate_hz:g} Hz sends a command every "
-                                  f"{1e3 / self.config.rate_hz:.0f} ms, not within the watchdog's deadline "
-                                  f"({self.deadline * 1e3:.0f} ms): run it faster than {1 / self.deadline:g} Hz")
         self.tracker = ExpressionTracker(self.config.tracker, self.config.rate_hz)
         self._clip: int | None = None
         self._target: np.ndarray | None = None  # the predicted face command, while an expression lasts
@@ -142,6 +138,11 @@ class CoexpressionLoop:
              on_sent: Callable[[float, np.ndarray], None] | None = None) -> None:
         """Tick on `clock` from now on: `run` does this; a caller that ticks the loop itself (the
         studio, one tick per browser frame) calls it once before its first `step`."""
+        if watchdog is not None and 1.0 / self.config.rate_hz >= watchdog.deadline_s:  # it would trip between ticks
+            raise MirrorfaceError(f"a live loop at {self.config.rate_hz:g} Hz sends a command every "
+                                  f"{1e3 / self.config.rate_hz:.0f} ms, not within the watchdog's deadline "
+                                  f"({watchdog.deadline_s * 1e3:.0f} ms): run it faster than "
+                                  f"{1 / watchdog.deadline_s:g} Hz")
         self.scheduler = Scheduler(self.face, clock, stale_s=math.inf, watchdog=watchdog, on_sent=on_sent)
 
     def step(self, t: float, source) -> Tick:

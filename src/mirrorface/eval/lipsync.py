@@ -31,9 +31,10 @@ from mirrorface.face.sim.painter import Painter
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.sim import SimFace
 from mirrorface.lipsync import baselines
+from mirrorface.lipsync.crop import crop_of
 from mirrorface.lipsync.execute import execute
 from mirrorface.lipsync.latents import encode_frames
-from mirrorface.lipsync.speak import LipSyncModels, lead, stream_commands
+from mirrorface.lipsync.speak import LipSyncModels, lead
 from mirrorface.models.vae import VAE
 from mirrorface.perception.landmarks import FaceMeshDetector
 from mirrorface.targets.frames import speaking_frames
@@ -82,9 +83,8 @@ class Case:
 
 def our_commands(ctx: Context, target_frames: np.ndarray) -> np.ndarray:
     """VAE + FAT: the target frames' latents streamed through the FAT, (F, n) commands."""
-    latents = encode_frames(ctx.models.vae, target_frames)
-    fat = ctx.models.fat_config
-    return np.stack(list(stream_commands(ctx.models.stream(ctx.spec.neutral), latents, fat.lead, fat.actuator_lead)))
+    latents = ctx.models.encode(crop_of(ctx.models.vae_config)(target_frames))  # on the runtime `say` uses
+    return np.stack(list(ctx.models.commands(ctx.models.stream(ctx.spec.neutral), latents)))
 
 
 def method_commands(ctx: Context, method: str, utt: Utterance, target_frames: np.ndarray,

@@ -22,7 +22,7 @@ from mirrorface.articulation.phonemes import Viseme
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.sim.painter import Painter
 from mirrorface.lipsync.live import Chunk
-from mirrorface.lipsync.speak import LipSyncModels, stream_commands, target_latents
+from mirrorface.lipsync.speak import LipSyncModels, target_latents
 from mirrorface.models.audio2artic import Audio2Artic
 from mirrorface.speech.audio_model import predict_articulation
 from mirrorface.timeline import Timeline
@@ -91,8 +91,7 @@ def listen_chunks(blocks: Iterable[np.ndarray], sample_rate: int, painter: Paint
 
     commands, first, sent_samples = [], 0, 0
     stream = models.stream(painter.spec.neutral)
-    for command in stream_commands(stream, latents(), models.fat_config.lead,
-                                   models.fat_config.actuator_lead):
+    for command in models.commands(stream, latents()):
         commands.append(command)
         if len(commands) == chunk_frames:
             yield _chunk(commands, first, heard, sent_samples, sample_rate, fps)

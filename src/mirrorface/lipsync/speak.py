@@ -119,6 +119,11 @@ class LipSyncModels:
         with one_thread():  # the other cores are rendering the next frames
             return encode_crops(self.vae, crops)
 
+    def commands(self, stream: StreamingFAT | OnnxStreamingFAT,
+                 latents: np.ndarray | Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        """`stream_commands` with this FAT's calibrated leads (the lips', and each actuator's own)."""
+        return stream_commands(stream, latents, self.fat_config.lead, self.fat_config.actuator_lead)
+
     def stream(self, start: np.ndarray) -> StreamingFAT | OnnxStreamingFAT:
         """The FAT one frame at a time from the face at `start`, on its runtime."""
         if self.fat_session is not None:
@@ -250,6 +255,5 @@ def plan_speech(utt: Utterance, face: Painter, models: LipSyncModels,
             yield block
 
     stream = stream if stream is not None else models.stream(face.spec.neutral)
-    commands = np.stack(list(stream_commands(stream, encoded(), models.fat_config.lead,
-                                             models.fat_config.actuator_lead)))
+    commands = np.stack(list(models.commands(stream, encoded())))
     return SpeechPlan(track, np.concatenate(blocks), commands)

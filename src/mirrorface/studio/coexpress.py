@@ -12,6 +12,7 @@ face eases to its safe pose and the session ends with one line.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import cv2
@@ -76,19 +77,20 @@ class WebcamCoexpression:
         self.detector = FaceMeshDetector(video=True)
         self.clock: BrowserPaced | None = None
         self.watchdog = Watchdog(self.face, max(spec.safety.deadline_s, BROWSER_DEADLINE_S))
+        self._guard = contextlib.ExitStack()
 
     def open(self) -> WebcamCoexpression:
         self.face.connect()
         self.loop.warm_up()
         self.clock = BrowserPaced()
-        self.loop.pace(self.clock, self.watchdog.__enter__())
+        self.loop.pace(self.clock, self._guard.enter_context(self.watchdog))
         self.watchdog.arm()
         return self
 
     def close(self) -> None:
         """The face eases back to neutral and is released (`Face.close`), whatever ended the session."""
         try:
-            self.watchdog.__exit__(None, None, None)
+            self._guard.close()  # the watchdog's thread ends
             self.face.close()
         finally:
             self.detector.close()

@@ -23,7 +23,7 @@ from mirrorface.face.sim.painter import Painter
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.face import make_face
 from mirrorface.lipsync.execute import perform, write_trajectory
-from mirrorface.lipsync.speak import LipSyncModels, stream_commands, target_latents
+from mirrorface.lipsync.speak import LipSyncModels, target_latents
 from mirrorface.media import write_mp4
 from mirrorface.speech.audio import save_wav
 from mirrorface.targets.frames import speaking_frames
@@ -87,8 +87,7 @@ class Speaker:
         """The face performing `track`, frame by frame, with the target it aims at."""
         fps = self.spec.camera.fps
         latents = target_latents(self.painter, track, self.models, chunk=LATENT_CHUNK)
-        fat = self.models.fat_config
-        commands = stream_commands(self.models.stream(self.spec.neutral), latents, fat.lead, fat.actuator_lead)
+        commands = self.models.commands(self.models.stream(self.spec.neutral), latents)
         targets = speaking_frames(self.painter, track, workers=1)
         if not self.robot.is_connected:
             self.robot.connect()
