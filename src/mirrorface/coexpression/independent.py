@@ -156,8 +156,9 @@ def _blinks(person: OtherPerson, t: np.ndarray, rng: np.random.Generator) -> np.
     return out
 
 
-def _film(person: OtherPerson, controls: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """(T, k, 3) control displacements -> (T, 113, 2) landmarks through a moving head and a noisy tracker."""
+def _film(person: OtherPerson, controls: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(T, k, 3) control displacements -> (T, 113, 2) landmarks through a moving head and a noisy tracker, and
+    the same without the tracker's jitter (the face the person made), through the same head-pose removal."""
     n = len(controls)
     t = np.arange(n) / FPS
     face = person.face + np.einsum("mk,tkc->tmc", person.spline, controls)
@@ -174,7 +175,7 @@ def _film(person: OtherPerson, controls: np.ndarray, rng: np.random.Generator) -
     for k in range(1, n):  # correlated over about 4 frames
         slow[k] = 0.78 * slow[k - 1] + rng.normal(0, 0.0004 * np.sqrt(1 - 0.78**2), moved.shape[1:])
     camera = moved + jitter + slow * [1, 1, 2]
-    return align(camera[:, list(SUBSET)], camera[:, list(RIGID)])[..., :2]
+    return tuple(align(p[:, list(SUBSET)], p[:, list(RIGID)])[..., :2] for p in (camera, moved))
 
 
 def film_expression(person: OtherPerson, expression: str, video_id: str, rng: np.random.Generator,
@@ -203,8 +204,9 @@ def film_expression(person: OtherPerson, expression: str, video_id: str, rng: np
     controls = (level * rise_mouth)[:, None, None] * _controls(person, lower, side)[None]
     controls += (level * rise_brows)[:, None, None] * _controls(person, upper, side)[None]
     controls += _blinks(person, t, rng)
-    return ExpressionVideo(person.participant, video_id, expression, FPS, _film(person, controls, rng),
-                           int(round(apex * FPS)), int(round(rest_s * FPS)), intensity)
+    landmarks, clean = _film(person, controls, rng)
+    return ExpressionVideo(person.participant, video_id, expression, FPS, landmarks, int(round(apex * FPS)),
+                           int(round(rest_s * FPS)), intensity, clean)
 
 
 def generate(n_participants: int, videos_per_participant: int, seed: int) -> list[ExpressionVideo]:
@@ -227,7 +229,7 @@ def calm_videos(n_participants: int, seconds: float, seed: int) -> list[Expressi
         person = make_other_person(seed, index)
         rng = np.random.default_rng([seed, index, 1 << 16, 17])
         t = np.arange(int(seconds * FPS)) / FPS
-        landmarks = _film(person, _blinks(person, t, rng), rng)
+        landmarks, clean = _film(person, _blinks(person, t, rng), rng)
         videos.append(ExpressionVideo(person.participant, f"{person.participant}-calm", "calm", FPS, landmarks,
-                                      len(t) - 1, len(t) - 1, 0.0))
+                                      len(t) - 1, len(t) - 1, 0.0, clean))
     return videos

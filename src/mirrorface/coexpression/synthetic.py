@@ -90,6 +90,9 @@ class ExpressionVideo:
     apex_frame: int  # the expression is complete (synthetic: known; real: the peak detector's target)
     onset_frame: int  # the visible change begins (precursors may come before it)
     intensity: float  # 0..1 (NaN when unknown)
+    # Generated people only: the same frames without the tracker's measurement error (jitter, misreading), the
+    # face the person actually made; None for real videos, whose true face nobody knows.
+    clean: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,10 +226,10 @@ def film(person: Person, expression: str, video_id: str, rng: np.random.Generato
     if rng.random() < ASYMMETRIC:  # one side of the face makes less of the expression
         weak_side = float(rng.choice([-1.0, 1.0])), float(rng.uniform(*ONE_SIDE))
     moving = _move(person, _background(t, rng, fps), expressed, weak_side)
-    camera = _to_camera(moving, person, expression, intensity * envelope * rise.mean(1), rng, fps)
-    landmarks = align(camera[:, :len(SUBSET)], camera[:, len(SUBSET):], aspect=person.aspect)[..., :2]
-    return ExpressionVideo(person.participant, video_id, expression, fps, np.ascontiguousarray(landmarks),
-                           int(round(t_apex * fps)), int(round(t_on * fps)), intensity)
+    landmarks, clean = _canonical(person, *_to_camera(moving, person, expression,
+                                                      intensity * envelope * rise.mean(1), rng, fps))
+    return ExpressionVideo(person.participant, video_id, expression, fps, landmarks,
+                           int(round(t_apex * fps)), int(round(t_on * fps)), intensity, clean)
 
 
 def _background(t: np.ndarray, rng: np.random.Generator, fps: float, talking: float = TALKING) -> np.ndarray:
@@ -255,10 +258,9 @@ def film_calm(person: Person, seconds: float, rng: np.random.Generator, fps: flo
     """`person` at rest for `seconds`: drifts, blinks, head motion and jitter (false-activation tests)."""
     t = np.arange(int(seconds * fps)) / fps
     moving = _move(person, _background(t, rng, fps, talking=0.0), np.zeros((len(t), len(NAMES)), np.float32))
-    camera = _to_camera(moving, person, "smile", np.zeros(len(t)), rng, fps)
-    landmarks = align(camera[:, :len(SUBSET)], camera[:, len(SUBSET):], aspect=person.aspect)[..., :2]
-    return ExpressionVideo(person.participant, f"{person.participant}-calm", "calm", fps,
-                           np.ascontiguousarray(landmarks), len(t) - 1, len(t) - 1, 0.0)
+    landmarks, clean = _canonical(person, *_to_camera(moving, person, "smile", np.zeros(len(t)), rng, fps))
+    return ExpressionVideo(person.participant, f"{person.participant}-calm", "calm", fps, landmarks,
+                           len(t) - 1, len(t) - 1, 0.0, clean)
 
 
 def _blinks(t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -274,9 +276,19 @@ def _blinks(t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return closure
 
 
+def _canonical(person: Person, camera: np.ndarray, bias: np.ndarray, jitter: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Camera-frame landmarks and the tracker's errors on them -> the (T, 113, 2) canonical landmarks the
+    tracker reports, and those of the face itself (no error), both through the same head-pose removal."""
+    frame = np.array([person.aspect, 1.0, person.aspect])  # MediaPipe normalises x (and z) by the width
+    return tuple(np.ascontiguousarray(align(p[:, :len(SUBSET)] / frame, p[:, len(SUBSET):] / frame,
+                                            aspect=person.aspect)[..., :2]) for p in (camera + bias + jitter, camera))
+
+
 def _to_camera(face: np.ndarray, person: Person, expression: str, expressed: np.ndarray,
-               rng: np.random.Generator, fps: float) -> np.ndarray:
-    """Turn, move and place (T, k, 3) landmarks in the camera frame, with MediaPipe-like jitter."""
+               rng: np.random.Generator, fps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Turn, move and place (T, k, 3) landmarks in the camera frame (x, y, z in frame heights); returns them
+    and MediaPipe-like measurement errors to add: a per-video misreading and jitter."""
     n = len(face)
     pitch, yaw, roll, closer = HEAD[expression]
     sign = rng.choice([-1.0, 1.0], 2)
@@ -293,8 +305,7 @@ def _to_camera(face: np.ndarray, person: Person, expression: str, expressed: np.
         bias += np.exp(-0.5 * ((face[0] - face[0, anchor]) ** 2).sum(-1) / 0.05**2)[:, None] * rng.normal(0, 0.003, 3)
     jitter = rng.standard_normal(camera.shape, dtype=np.float32) * np.float32(JITTER_WHITE)
     jitter += _slow_noise(rng, camera.shape, JITTER_SLOW, 3)
-    camera = camera + bias + jitter * [1.0, 1.0, 2.0]  # MediaPipe's depth is its least certain axis
-    return camera / [person.aspect, 1.0, person.aspect]  # MediaPipe normalises x (and z) by the width
+    return camera, bias, jitter * [1.0, 1.0, 2.0]  # MediaPipe's depth is its least certain axis
 
 
 def generate(n_participants: int, videos_per_participant: int, seed: int, fps: float = 30.0, *,
