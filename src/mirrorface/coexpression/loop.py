@@ -3,13 +3,15 @@
 Each tick (every 1 / rate_hz seconds):
     source -> the person's landmarks -> the expression tracker (resting face, peak activation)
     -> the target face: predicted from 4 frames at the peak activation (coexpress), or the face
-       the person shows now (mimic) -> human -> robot normalisation (eqs. 1-2) -> inverse model
+       the person shows now, smoothed (mimic) -> human -> robot normalisation (eqs. 1-2) -> inverse model
     -> Face.send (the safety layer) -> the face moves for one tick.
 In coexpress mode the robot holds its predicted face until the person's expression starts to
 relax, then follows the person back to rest; should the person's face go further from rest than
 the prediction (`peak.activation_distance`), the robot shows the person's face instead: an
 under-predicted expression costs the delay of mimicry, not the rest of the expression. Following
-the person, it shows their face `lead_ticks` ahead, moved on at its recent velocity.
+the person, it shows their face `lead_ticks` ahead, moved on at its recent velocity. The faces it shows
+of the person are smoothed (`smoothing`, a One Euro filter): the camera's jitter, carried through the
+inverse model, would move the robot's commands by as much as a subtle smile does.
 Everything that reaches the face goes through `Face.send`. A tick whose work takes longer than
 the deadline (the face spec's `safety.deadline_s` by default), or that has seen no face for that
 long, sends the neutral pose instead: a late command answers a face the person no longer shows.
@@ -32,6 +34,7 @@ import numpy as np
 from mirrorface.coexpression.normalize import RobotRange, to_robot
 from mirrorface.coexpression.peak import activation_distance
 from mirrorface.coexpression.selfmodel import CommandSet
+from mirrorface.coexpression.smoothing import FaceSmoother, SmootherConfig
 from mirrorface.coexpression.tracker import Activation, ExpressionTracker, TrackerConfig
 from mirrorface.errors import MirrorfaceError
 from mirrorface.hardware.face import Face
@@ -51,6 +54,10 @@ class LoopConfig:
     # Coexpress mode, following the person: their face this many ticks ahead (`ExpressionTracker.ahead`), so
     # that the robot, behind the person by the camera's delay and its servos', reaches the face in time.
     lead_ticks: float = 1.5
+    # The faces the robot shows of the person (mimic mode, and coexpress mode following them) are smoothed, the
+    # camera's jitter filtered out; the tracker and the predictive model read the camera's frames, as they were
+    # trained and tuned to. `SmootherConfig(min_cutoff=math.inf)` shows the frames as they come.
+    smoothing: SmootherConfig = field(default_factory=SmootherConfig)
     realtime: bool = False  # pace ticks by the wall clock (a live camera); else as fast as the work allows
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
 
@@ -97,6 +104,7 @@ class CoexpressionLoop:
         self.clock = clock
         self.deadline = self.config.deadline_s or face.spec.safety.deadline_s
         self.tracker = ExpressionTracker(self.config.tracker, self.config.rate_hz)
+        self.smoother = FaceSmoother(self.config.smoothing, self.config.rate_hz)
         self._clip: int | None = None
         self._target: np.ndarray | None = None  # the predicted face command, while an expression lasts
         self._reach = 0.0  # the predicted face's activation distance from rest
@@ -116,12 +124,13 @@ class CoexpressionLoop:
 
     def _decide(self, t: float, landmarks: np.ndarray) -> tuple[np.ndarray, Activation | None]:
         activation = self.tracker.update(t, landmarks)
+        shown = self.smoother(landmarks)
         rest = self.tracker.rest
         neutral = self.face.spec.neutral
         if rest is None:
             return neutral, None
         if self.config.mode == "mimic":
-            return self.command_for(landmarks, rest), activation
+            return self.command_for(shown, rest), activation
         if activation is not None:
             predicted = self.predict(activation.frames, activation.rest)
             self._target = self.command_for(predicted, activation.rest)
@@ -129,7 +138,7 @@ class CoexpressionLoop:
         if self.tracker.state != "active":
             self._target = None
         else:
-            ahead = self.tracker.ahead(self.config.lead_ticks)
+            ahead = self.smoother.ahead(self.config.lead_ticks)
             if self.tracker.relaxing or float(activation_distance(ahead, rest)) > self._reach:
                 return self.command_for(ahead, rest), activation
         return (neutral if self._target is None else self._target), activation
@@ -153,6 +162,7 @@ class CoexpressionLoop:
         if observation.clip != self._clip:  # a new person or recording: relearn the resting face
             self._clip, self._target = observation.clip, None
             self.tracker.reset()
+            self.smoother.reset()
             self._last_seen = t
         activation = None
         command = self.face.spec.neutral

@@ -13,7 +13,8 @@ An event's time is when progress first reaches 80%. A robot whose expression mov
 Measured against its own held pose, a robot that makes a fifth of the right expression early is
 "on time". So the robot is also measured against the face the person actually made (issue 17):
 the apex commands are the inverse model's commands for the person's apex face (brought onto the
-robot), and at the person's apex the robot should be within `APEX_TOLERANCE` of them (L1 error
+robot; for generated people the noise-free face, `ExpressionVideo.clean`, not the camera's jittered
+frame), and at the person's apex the robot should be within `APEX_TOLERANCE` of them (L1 error
 over L1 size of the expression, both from where the robot started) and have reached 80% of the
 way towards them (projected, as above) before the apex.
 """
@@ -102,29 +103,35 @@ def event_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSe
 def frame_before_ceiling(before: np.ndarray, apex_commands: np.ndarray, calm: np.ndarray) -> float:
     """A ceiling for "within 20% at the apex": the share of expressions whose commands for the person's own face
     one frame before the apex (no delay, no servos) are within `APEX_TOLERANCE` of the apex commands, the size
-    measured from the commands for their resting face; all (V, C). Frame-to-frame jitter, carried through the
-    inverse model, is all that keeps it below 1."""
+    measured from the commands for their resting face; all (V, C). What keeps it below 1: the face's own
+    change over that frame, and, for a camera's frame, its jitter carried through the inverse model."""
     size = np.abs(apex_commands - calm).sum(-1)
     scored = size >= MIN_DISPLACEMENT
     error = np.abs(before - apex_commands).sum(-1)[scored] / size[scored]
     return float(np.mean(error <= APEX_TOLERANCE)) if scored.any() else float("nan")
 
 
+def summarize_person(rows: list[dict]) -> dict:
+    """Rows with `against_person`'s figures -> the share of expressions within `APEX_TOLERANCE` of the apex
+    commands at the apex, at 80% of the way before it, and both."""
+    apex, error, there = (np.array([r[k] for r in rows], float) for k in ("apex_s", "apex_error", "robot_80_person_s"))
+    scored = np.isfinite(error)  # expressions that move the robot at all
+    if not scored.any():
+        return {"person_scored": 0, **dict.fromkeys(("within_20_at_apex", "at_80_before_apex", "both",
+                                                      "median_apex_error"), float("nan"))}
+    close, early = scored & (error <= APEX_TOLERANCE), np.isfinite(there) & (there < apex)
+    return {"person_scored": int(scored.sum()), "within_20_at_apex": float(close[scored].mean()),
+            "at_80_before_apex": float(early[scored].mean()), "both": float((close & early)[scored].mean()),
+            "median_apex_error": float(np.median(error[scored]))}
+
+
 def summarize(rows: list[dict]) -> dict:
-    """Share of events where the robot got there before the apex, or after the person; median leads (s)."""
+    """Share of events where the robot got there before the apex, or after the person; median leads (s); with
+    `against_person`'s figures in the rows, also `summarize_person`."""
     robot, apex, human = (np.array([r[k] for r in rows], float) for k in ("robot_80_s", "apex_s", "human_80_s"))
     reached = np.isfinite(robot)
     some = reached.any()
-    person = {}
-    if rows and "apex_error" in rows[0]:
-        error, there = (np.array([r[k] for r in rows], float) for k in ("apex_error", "robot_80_person_s"))
-        scored = np.isfinite(error)  # expressions that move the robot at all
-        close, early = scored & (error <= APEX_TOLERANCE), np.isfinite(there) & (there < apex)
-        person = {"person_scored": int(scored.sum()),
-                  "within_20_at_apex": float(close[scored].mean()) if scored.any() else float("nan"),
-                  "at_80_before_apex": float(early[scored].mean()) if scored.any() else float("nan"),
-                  "both": float((close & early)[scored].mean()) if scored.any() else float("nan"),
-                  "median_apex_error": float(np.median(error[scored])) if scored.any() else float("nan")}
+    person = summarize_person(rows) if rows and "apex_error" in rows[0] else {}
     return {**person,
         "events": len(rows),
         "reached": int(reached.sum()),

@@ -84,14 +84,6 @@ class ExpressionTracker:
                 self.state = "armed"
         return None
 
-    def ahead(self, frames: float) -> np.ndarray:
-        """The newest face moved on by `frames` frames at its recent velocity (over the last two frames, which
-        halves the jitter a one-frame difference would carry); for an active expression, whose frames fill
-        the smoothing window. A loop that sends this instead of the newest face makes up for its camera's and
-        servos' delay."""
-        newest = self._frames[-1]
-        return newest + frames * (newest - self._frames[-3]) / 2
-
     @property
     def relaxing(self) -> bool:
         """The active expression has passed its largest distance and begun to relax."""
