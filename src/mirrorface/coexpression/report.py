@@ -20,6 +20,7 @@ generator, other people) and `independent` (another generator, never trained on;
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,7 @@ from mirrorface.coexpression.selfmodel import (
     resting_landmarks,
 )
 from mirrorface.coexpression.session import Parts, make_loop
+from mirrorface.coexpression.smoothing import SmootherConfig
 from mirrorface.coexpression.sources import SyntheticSource
 from mirrorface.coexpression.timing import (
     clip_progress,
@@ -159,12 +161,19 @@ def timing_section(spec: FaceSpec, parts: Parts, smiles: list, k: float, seed: i
         face_commands(parts, made, [max(a - 1, 0) for a in apex], k)[0], apex_commands, calm)
     result["single_frame_reference"] = {"frame_before_within_20": frame_before_ceiling(before, single_frame,
                                                                                        camera_calm)}
-    for mode in ("coexpress", "mimic"):
+    def run(config: LoopConfig) -> tuple[list, list[dict], dict]:
+        """The loop on every smile: its ticks, per-smile rows, and the figures against both references."""
         with SimFace(spec, seed=seed) as face:
-            ticks = make_loop(face, parts, LoopConfig(mode=mode, k=k)).run(source)
+            ticks = make_loop(face, parts, config).run(source)
         rows = event_timings(ticks, source, parts.outputs, PERIOD, apex_commands)
         old = summarize_person(event_timings(ticks, source, parts.outputs, PERIOD, single_frame))
-        result[mode] = {**summarize(rows), "single_frame_reference": old, "loop": loop_rate(ticks), "per_event": rows}
+        return ticks, rows, {**summarize(rows), "single_frame_reference": old}
+
+    for mode in ("coexpress", "mimic"):
+        ticks, rows, summary = run(LoopConfig(mode=mode, k=k))
+        # the loop before the smoother (issue 17's figures), showing the camera's faces as they come
+        unsmoothed = run(LoopConfig(mode=mode, k=k, smoothing=SmootherConfig(min_cutoff=math.inf)))[2]
+        result[mode] = {**summary, "unsmoothed": unsmoothed, "loop": loop_rate(ticks), "per_event": rows}
         leads[mode] = np.array([r["robot_80_s"] - r["apex_s"] for r in rows])
         frames, person, times, robot = clip_progress(ticks, source, parts.outputs, PERIOD, 0)
         curves["person"] = (frames, person)

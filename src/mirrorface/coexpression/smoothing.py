@@ -24,8 +24,11 @@ from mirrorface.errors import MirrorfaceError
 
 @dataclass(frozen=True)
 class SmootherConfig:
+    """The filter's settings. min_cutoff and d_cutoff are the One Euro paper's defaults; beta was chosen on the
+    training generator's validation people (docs/coexpression.md, "The loop")."""
+
     min_cutoff: float = 1.0  # Hz: the cutoff for a face held still
-    beta: float = 0.0  # Hz per (canonical unit / s): how fast the cutoff rises with a coordinate's speed
+    beta: float = 300.0  # Hz per (canonical unit / s): how fast the cutoff rises with a coordinate's speed
     d_cutoff: float = 1.0  # Hz: the cutoff of the speed estimate itself (jitter makes raw speeds useless)
 
     def __post_init__(self) -> None:

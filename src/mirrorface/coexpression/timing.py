@@ -80,6 +80,15 @@ def against_person(ticks: list[Tick], source: SyntheticSource, outputs: CommandS
             "robot_80_person_s": _first(times[after], toward[after] >= FRACTION)}
 
 
+def hold_jitter(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, clip: int) -> float:
+    """How much the robot's commands shake while the person holds the apex (the `HOLD_S` after it, where the face
+    relaxes by a few percent at most): the mean L1 change of the sent expression commands from tick to tick."""
+    video = source.videos[clip]
+    apex = source.starts[clip] + video.apex_frame / video.fps
+    sent = outputs.from_face(np.array([t.sent for t in ticks if t.clip == clip and apex <= t.time <= apex + HOLD_S]))
+    return float(np.abs(np.diff(sent, axis=0)).sum(-1).mean()) if len(sent) > 1 else float("nan")
+
+
 def event_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float,
                   apex_commands: np.ndarray | None = None) -> list[dict]:
     """One row per video the loop saw to its end: apex, the person's and the robot's 80% times and the detection
@@ -94,7 +103,8 @@ def event_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSe
         rows.append({"video": video.video_id, "participant": video.participant, "expression": video.expression,
                      "apex_s": video.apex_frame / video.fps, "human_80_s": _first(frames, human >= FRACTION),
                      "robot_80_s": float("nan") if robot is None else _first(times[after], robot[after] >= FRACTION),
-                     "detected_s": detected[0] - source.starts[clip] if detected else float("nan")})
+                     "detected_s": detected[0] - source.starts[clip] if detected else float("nan"),
+                     "hold_jitter": hold_jitter(ticks, source, outputs, clip)})
         if apex_commands is not None:
             rows[-1].update(against_person(ticks, source, outputs, period, clip, apex_commands[clip]))
     return rows
@@ -139,4 +149,5 @@ def summarize(rows: list[dict]) -> dict:
         "after_human": float(np.mean(~reached | (robot > human))) if rows else float("nan"),
         "median_lead_s": float(np.median((apex - robot)[reached])) if some else float("nan"),
         "median_lag_vs_human_s": float(np.median((robot - human)[reached])) if some else float("nan"),
+        "median_hold_jitter": float(np.nanmedian([r["hold_jitter"] for r in rows])) if rows else float("nan"),
     }
