@@ -34,3 +34,13 @@ def test_calm_faces_blink_at_natural_rates_without_moving_brows_or_mouth_much():
     expressed = activation_distance(smile.landmarks[smile.apex_frame], smile.landmarks[:5].mean(0))
     still = max(np.median(activation_distance(v.landmarks, v.landmarks[:5].mean(0))) for v in calm)
     assert still < expressed / 3
+
+
+def test_the_noise_free_track_is_the_same_face_without_the_jitter():
+    videos = independent.generate(1, 3, seed=2) + independent.calm_videos(1, 5.0, seed=2)
+    for video in videos:
+        assert video.clean.shape == video.landmarks.shape
+        assert 1e-4 < np.abs(video.landmarks - video.clean).mean() < 3e-3
+        # at rest the head still moves, but with it removed the noise-free face stands still; the camera's jitters
+        still, seen = (np.abs(np.diff(track[:5], axis=0)).mean() for track in (video.clean, video.landmarks))
+        assert still < 0.2 * seen

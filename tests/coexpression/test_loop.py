@@ -1,5 +1,6 @@
 """The coexpression loop keeps its deadline and its safety layer, and coexpresses ahead of mimicry."""
 
+import math
 import time
 
 import numpy as np
@@ -9,6 +10,7 @@ from mirrorface.coexpression.loop import CoexpressionLoop, LoopConfig, loop_rate
 from mirrorface.coexpression.normalize import RobotRange
 from mirrorface.coexpression.peak import EXPRESSIVE
 from mirrorface.coexpression.selfmodel import CommandSet
+from mirrorface.coexpression.smoothing import SmootherConfig
 from mirrorface.coexpression.sources import Observation
 from mirrorface.errors import MirrorfaceError
 from mirrorface.hardware.sim import SimFace
@@ -144,6 +146,33 @@ def test_coexpression_gets_there_before_mimicry(face, emo26):
     # The person is 80% there at 1.54 s and done at 1.8 s; mimicry cannot be ahead of them.
     assert mimic >= 1.54
     assert coexpress < mimic - 0.2
+
+
+class JitterySmile(Smile):
+    """The same smile through a camera whose landmarks jitter (seeded)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rng = np.random.default_rng(2)
+
+    def read(self, t):
+        seen = super().read(t)
+        return Observation(seen.landmarks + 0.002 * self.rng.standard_normal(REST.shape), seen.clip)
+
+
+@pytest.mark.parametrize("mode", ["mimic", "coexpress"])
+def test_the_smoother_steadies_the_face_the_robot_shows_in_both_modes(face, emo26, mode):
+    """While the person holds the smile (after 2 s), mimicry and coexpression following the person shake less with
+    the smoother than showing each jittered frame as it comes."""
+    corner = emo26.index_of("corner_right_y")
+
+    def shake(smoothing):
+        with SimFace(emo26, seed=0) as robot:
+            ticks = make_loop(robot, mode=mode, predict=lambda frames, rest: REST, smoothing=smoothing).run(
+                JitterySmile())
+        return np.abs(np.diff([t.sent[corner] for t in ticks if t.time > 2.0])).mean()
+
+    assert shake(SmootherConfig()) < 0.5 * shake(SmootherConfig(min_cutoff=math.inf))
 
 
 def test_bad_configs_are_one_clear_error():

@@ -17,7 +17,11 @@ def test_a_quick_report_has_every_section_figure_and_check(emo26, tmp_path):
     for source in saved["sources"].values():  # quick: 4 people x 7 videos, 11 commands each
         assert {"predictive", "activation", "tracker", "false_activations", "timing"} <= set(source)
         assert source["activation"]["model"]["population"] == 28 * 11
-        assert {"within_20_at_apex", "at_80_before_apex", "both"} <= set(source["timing"]["coexpress"])
+        timing = source["timing"]
+        for mode in ("coexpress", "mimic"):  # against the noise-free apex face, the camera's apex frame; unsmoothed
+            for figures in (timing[mode], timing[mode]["single_frame_reference"], timing[mode]["unsmoothed"]):
+                assert {"within_20_at_apex", "at_80_before_apex", "both"} <= set(figures)
+        assert {"frame_before_within_20", "clean_frame_before_within_20"} <= set(timing)
     assert "cross_validation" in saved["sources"]["synthetic"]["predictive"]
     assert {"linear least squares", "neutral commands", "10 nearest neighbours"} <= set(
         saved["inverse"]["held-out joins"]["methods"])

@@ -1,5 +1,6 @@
 """Robot-against-person timing on a constructed expression and constructed robot ticks."""
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -99,3 +100,17 @@ def test_the_frame_before_ceiling_counts_faces_within_20_percent_of_the_apex():
     apex = np.array([[1.0, 0, 0], [1.0, 0, 0], [1.0, 0, 0], [0.05, 0, 0]])  # the last barely moves: not scored
     before = np.array([[0.9, 0, 0], [0.7, 0, 0], [1.0, 0.15, 0], [0.0, 0, 0]])  # errors 0.1, 0.3, 0.15
     assert frame_before_ceiling(before, apex, calm) == pytest.approx(2 / 3)
+
+
+def test_hold_jitter_is_how_much_the_sent_commands_shake_while_the_person_holds_the_apex(emo26):
+    outputs = CommandSet.of(emo26)
+    source = SyntheticSource([video()], latency_s=0.0)
+    steady = robot_ticks(emo26, jump_at=1.2)
+    corner = emo26.index_of("corner_left_y")
+    shaky = [replace(t, sent=t.sent + (0.05 * (k % 2) if t.time >= 2.0 else 0.0) * np.eye(len(t.sent))[corner])
+             for k, t in enumerate(steady)]  # after the apex, one corner flips by 0.05 every tick
+    [still] = event_timings(steady, source, outputs, PERIOD)
+    [shaking] = event_timings(shaky, source, outputs, PERIOD)
+    assert still["hold_jitter"] == 0.0
+    assert shaking["hold_jitter"] == pytest.approx(0.05 / 2, rel=1e-5)  # corner_y: the mean of the two corners
+    assert summarize([still, shaking])["median_hold_jitter"] == pytest.approx(0.05 / 4, rel=1e-5)
