@@ -152,8 +152,8 @@ def timing_lines(t: dict, smiles: int, name: str) -> list[str]:
             f"servos, as the camera saw it, is within 20% of the apex commands in {_pct(t['frame_before_within_20'])}"
             f" of these smiles ({_pct(t['single_frame_reference']['frame_before_within_20'])} of the camera's apex "
             "frame's); the noise-free face a frame before, in "
-            f"{_pct(t['clean_frame_before_within_20'])} (the face itself moves that much in 33 ms: the rise's last "
-            "part, blinks, a talking mouth).", "",
+            f"{_pct(t['clean_frame_before_within_20'])} (the face itself changes that much in 33 ms: the end of the "
+            "rise, blinks, the synthetic people's talking mouths).", "",
             f"![timing](figures/smile_timing_{name}.png)", "", f"![one smile](figures/smile_example_{name}.png)", ""]
 
 
