@@ -51,7 +51,7 @@ class LoopConfig:
     rate_hz: float = 25.0
     deadline_s: float | None = None  # None: the face spec's safety.deadline_s
     k: float = 1.0  # the normalisation's scale K
-    # Coexpress mode, following the person: their face this many ticks ahead (`ExpressionTracker.ahead`), so
+    # Coexpress mode, following the person: their face this many ticks ahead (`FaceSmoother.ahead`), so
     # that the robot, behind the person by the camera's delay and its servos', reaches the face in time.
     lead_ticks: float = 1.5
     # The faces the robot shows of the person (mimic mode, and coexpress mode following them) are smoothed, the
