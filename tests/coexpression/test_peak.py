@@ -89,6 +89,18 @@ def test_windows_are_the_nine_frames_around_the_activation_and_four_from_the_tar
     assert np.array_equal(labels[0], landmarks[peak.target_frame])
 
 
+def test_a_generated_video_is_labelled_with_the_face_made_from_the_apex_on_moved_from_the_camera_rest():
+    made = _face(_expression())  # the generator's noise-free face; apex at frame 50, as _expression rises
+    camera = made + 0.002 + np.random.default_rng(2).normal(0, 0.001, made.shape).astype(np.float32)  # misread
+    video = ExpressionVideo("p0", "p0-v0", "smile", FPS, camera, 50, 30, 1.0, clean=made)
+    peak = find_peak(camera, FPS)
+    _, labels, rest = windows(video, peak)
+    assert np.allclose(labels, rest + made[50:54] - made[:5].mean(0), atol=1e-6)
+    # neither the camera's target frame nor its jitter: the label's displacement is the face's own
+    assert np.allclose(labels - rest, made[50:54] - made[:5].mean(0), atol=1e-6)
+    assert not np.allclose(labels[0], camera[peak.target_frame], atol=1e-4)
+
+
 def test_samples_are_four_of_nine_frames_in_time_order_and_one_of_four_labels():
     around = np.stack([_numbered(9), _numbered(9) + 100])  # two videos
     labels = np.stack([_numbered(4) + 50, _numbered(4) + 150])

@@ -17,7 +17,11 @@ coordinates. Chosen on the training generator's people (`synthetic.calm_clips` a
 Training pairs (Methods, "Predictive model training"): the input is 4 of the 9 frames around
 the peak activation (4 before, 4 after), in time order; the label is one of the target frame
 and the 3 after it; the model also gets the resting face. At run time (and in evaluation) the
-model sees the 4 frames ending at the peak activation (`model_input`), nothing later.
+model sees the 4 frames ending at the peak activation (`model_input`), nothing later. For
+generated people, whose noise-free face is known (`ExpressionVideo.clean`), the label is the face
+they made from the generator's apex on, as its displacement from their noise-free rest added to
+the camera's resting face (issue 17): the robot is shown a face's displacement from that rest,
+and the camera's apex frame carries its jitter and this video's misreading.
 """
 
 from __future__ import annotations
@@ -109,11 +113,19 @@ def model_input(landmarks: np.ndarray, activation_frame: int) -> np.ndarray:
 
 
 def windows(video: ExpressionVideo, peak: Peak | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The 9 frames around the peak activation (9, 113, 2), the 4 from the target on (4, 113, 2) and the
-    resting face (113, 2)."""
+    """The 9 frames around the peak activation (9, 113, 2), the 4 labels (4, 113, 2) and the resting face (113, 2).
+
+    The labels are the camera's frames from the detector's target on, or for a generated video (with `clean`) the
+    noise-free faces from its apex on, moved from the noise-free rest to the camera's."""
     peak = peak or find_peak(video.landmarks, video.fps)
     around = _frames(video.landmarks, peak.activation_frame + np.arange(-AROUND, AROUND + 1))
-    labels = _frames(video.landmarks, peak.target_frame + np.arange(LABEL_FRAMES))
+    if video.clean is None:
+        labels = _frames(video.landmarks, peak.target_frame + np.arange(LABEL_FRAMES))
+    else:
+        # The face the person made, from the camera's resting face: the robot is shown a face's displacement from
+        # that rest, and the camera's own apex frame carries its jitter (and the rest this video's misreading).
+        made = _frames(video.clean, video.apex_frame + np.arange(LABEL_FRAMES))
+        labels = peak.rest + made - video.clean[:REST_FRAMES].mean(0)
     return around.astype(np.float32), labels.astype(np.float32), peak.rest
 
 

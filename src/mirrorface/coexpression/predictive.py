@@ -1,9 +1,10 @@
 """The predictive model's data, training, checkpoint, prediction and evaluation.
 
 Data: synthetic humans (`synthetic.generate`), each video cut into training pairs around its
-peak activation (`peak`). The shipped checkpoint learns from 800 synthetic participants (seed
-1000 + `seed`) and is evaluated on 45 others it has never seen (seed 0, 990 videos: the size
-of the paper's 45-participant, 970-video dataset), so "held out" means other people.
+peak activation and labelled with the face the person made (`peak.windows`). The shipped
+checkpoint learns from 800 synthetic participants (seed 1000 + `seed`) and is evaluated on 45
+others it has never seen (seed 0, 990 videos: the size of the paper's 45-participant, 970-video
+dataset), so "held out" means other people.
 
 Evaluation follows the paper: for every video, the model sees the 4 frames ending at the peak
 activation and predicts the target face; the error is the mean absolute error over the 113 x 2
