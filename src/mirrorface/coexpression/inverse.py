@@ -34,15 +34,13 @@ DEFAULT_CHECKPOINT = Path(mirrorface.__file__).parent / "checkpoints" / "inverse
 # The paper trains with Adam at lr 1e-6 for an unstated number of epochs; on a CPU budget of a
 # minute, AdamW at 1e-3 with cosine decay reaches a lower validation error.
 DEFAULT_TRAIN = TrainConfig(steps=10_000, batch_size=256, lr=1e-3, weight_decay=1e-4, warmup=100, save_every=1000)
-# Gaussian noise added to the training landmarks (canonical units), at a level drawn for each
-# frame, uniformly from none to LANDMARK_NOISE. The faces the model is given at run time are
-# predictions of a person's face, uncertain by about the predictive model's error (MAE 0.0025,
-# so a standard deviation near 0.003) on top of MediaPipe's jitter, and a person's face moves in
-# ways the robot's never does. Without noise the network answers such faces with large, jumpy
-# commands (a smile closed the lids). Every frame at the full level (as until issue 17) cost
-# accuracy on the robot's own frames, whose landmarks are measured to 0.0005: with a level per
-# frame, a face that lies on the robot's own is read precisely and one far off it cautiously.
-# Chosen on validation data (docs/coexpression.md, "Inverse model").
+# Gaussian noise added to every training landmark (canonical units). The faces the model is given
+# at run time are predictions of a person's face, uncertain by about the predictive model's error
+# (MAE 0.0025, so a standard deviation near 0.003) on top of MediaPipe's jitter, and a person's
+# face moves in ways the robot's never does. Without noise the network answers such faces with
+# large, jumpy commands (a smile closed the lids). The robot's own landmarks are measured to
+# 0.0005, so the noise costs accuracy on its frames; a level drawn per frame (0 to 0.004) cost
+# less there but made the commands for a person's face jumpier (issue 17; docs/coexpression.md).
 LANDMARK_NOISE = 0.004
 METHODS = ("inverse model", "linear least squares", "10 nearest neighbours", "nearest neighbour", "neutral commands",
            "random face", "random commands")
@@ -68,12 +66,11 @@ def train_inverse(data: SelfModelData, out: Path | None, config: TrainConfig = D
 
     def batch(rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         landmarks, commands = data.recombine(rng, config.batch_size)
-        level = rng.uniform(0.0, LANDMARK_NOISE, (len(landmarks), 1, 1))
-        landmarks += (level * rng.normal(0.0, 1.0, landmarks.shape)).astype(np.float32)
+        landmarks += rng.normal(0.0, LANDMARK_NOISE, landmarks.shape).astype(np.float32)
         return torch.from_numpy(landmarks), torch.from_numpy(commands)
 
     info = {"outputs": list(data.outputs.names), "upper_frames": len(data.upper), "lower_frames": len(data.lower),
-            "landmark_noise": LANDMARK_NOISE, "noise_level": "uniform from 0, per frame", **(meta or {})}
+            "landmark_noise": LANDMARK_NOISE, **(meta or {})}
     result = fit(model, batch, config, out, resume=resume, progress=progress, meta=info)
     return model, result
 

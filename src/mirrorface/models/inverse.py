@@ -26,7 +26,7 @@ from mirrorface.models.mlp import MLP, MLPConfig
 class InverseConfig:
     n_landmarks: int = 113
     n_commands: int = 11  # emo26's symmetric set; 19 for every expression actuator on its own
-    hidden: int = 512
+    hidden: int = 256
     loss: str = "l1"  # or "mse" (the paper's)
     symmetric: bool = True  # outputs are the face's symmetric commands (else its expression actuators)
     face: str = "emo26"  # the face whose self-model this is
