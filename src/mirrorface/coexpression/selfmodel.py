@@ -213,10 +213,10 @@ class SelfModelData:
 
     def extended(self, more: SelfModelData) -> SelfModelData:
         """These frames and another recording's of the same face, half by half."""
-        def both(a: StillFrames, b: StillFrames) -> StillFrames:
+        def stacked(a: StillFrames, b: StillFrames) -> StillFrames:
             return StillFrames(np.concatenate([a.landmarks, b.landmarks]), np.concatenate([a.commands, b.commands]))
 
-        return SelfModelData(both(self.upper, more.upper), both(self.lower, more.lower), self.rest, self.outputs)
+        return SelfModelData(stacked(self.upper, more.upper), stacked(self.lower, more.lower), self.rest, self.outputs)
 
 
 def selfmodel_folders(root: Path, outputs: CommandSet) -> dict[str, Path]:
@@ -254,8 +254,8 @@ def training_data(spec: FaceSpec, root: Path, rest: np.ndarray, symmetric: bool 
     train, held_out = load_selfmodel(spec, root, rest, symmetric).split()
     if more > 0:
         extra = load_selfmodel(spec, root / MORE, rest, symmetric)
-        cut = lambda s: StillFrames(s.landmarks[:more], s.commands[:more])  # noqa: E731
-        train = train.extended(SelfModelData(cut(extra.upper), cut(extra.lower), rest, extra.outputs))
+        first = [StillFrames(half.landmarks[:more], half.commands[:more]) for half in (extra.upper, extra.lower)]
+        train = train.extended(SelfModelData(*first, rest, extra.outputs))
     return train, held_out
 
 
