@@ -65,8 +65,10 @@ def test_coexpress_synthetic_writes_the_side_by_side_video(tmp_path):
 
 
 def test_train_inverse_quick_records_trains_and_scores(tmp_path):
-    result = run("train", "inverse", "--out", tmp_path / "m", "--data", tmp_path / "d", "--frames", "12", "--quick")
+    result = run("train", "inverse", "--out", tmp_path / "m", "--data", tmp_path / "d", "--frames", "12",
+                 "--more-frames", "6", "--quick")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "m" / "model.safetensors").is_file()
     assert (tmp_path / "d" / "upper" / "meta" / "info.json").is_file()
+    assert (tmp_path / "d" / "more" / "lower" / "meta" / "info.json").is_file()
     assert "nearest neighbour" in result.stdout

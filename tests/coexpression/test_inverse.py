@@ -104,3 +104,14 @@ def test_commands_for_keeps_leading_dimensions():
 def test_a_missing_checkpoint_is_one_clear_error(tmp_path):
     with pytest.raises(MirrorfaceError, match="mirrorface train inverse"):
         load_inverse(tmp_path / "nothing")
+
+
+def test_nearest_neighbours_are_the_same_found_in_chunks(emo26, monkeypatch):
+    from mirrorface.coexpression import inverse
+
+    data = half_face_data(emo26, n=40)
+    queries = cross_product(half_face_data(emo26, n=9, seed=3)).landmarks  # 81 faces
+    whole = [nearest_neighbour(data, queries, k) for k in (1, 10)]
+    monkeypatch.setattr(inverse, "NN_CHUNK", 7)
+    for k, expected in zip((1, 10), whole, strict=True):
+        np.testing.assert_allclose(nearest_neighbour(data, queries, k), expected, atol=1e-6)

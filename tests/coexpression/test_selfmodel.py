@@ -90,3 +90,25 @@ def test_a_uniform_recording_is_not_resumed_with_near_rest_babbling(emo26, tmp_p
     info_file.write_text(json.dumps(info))
     with pytest.raises(MirrorfaceError, match="recorded with babbling .uniform."):
         record_half(emo26, folder, "lower", frames=4)
+
+
+def test_extra_frames_join_the_training_side_only(emo26, tmp_path, monkeypatch):
+    from mirrorface.coexpression import selfmodel
+
+    outputs = CommandSet.of(emo26)
+    rest = np.zeros((113, 2), np.float32)
+
+    def frames(first, n):  # frame k's landmarks and commands all hold the value k
+        values = np.arange(first, first + n, dtype=np.float32)
+        return StillFrames(values[:, None, None] * np.ones((n, 113, 2), np.float32), values[:, None] * np.ones((n, 11)))
+
+    recorded = {tmp_path: SelfModelData(frames(0, 10), frames(100, 10), rest, outputs),
+                tmp_path / selfmodel.MORE: SelfModelData(frames(1000, 6), frames(2000, 6), rest, outputs)}
+    monkeypatch.setattr(selfmodel, "load_selfmodel", lambda spec, root, rest, symmetric=True: recorded[root])
+    train, held_out = selfmodel.training_data(emo26, tmp_path, rest, more=4)
+    assert train.upper.commands[:, 0].tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 1000, 1001, 1002, 1003]
+    assert train.lower.landmarks[:, 0, 0].tolist() == [100, 101, 102, 103, 104, 105, 106, 107, 2000, 2001, 2002, 2003]
+    assert held_out.upper.commands[:, 0].tolist() == [8, 9]  # the paper's held-out fifth, whatever is added
+    assert held_out.lower.commands[:, 0].tolist() == [108, 109]
+    plain, _ = selfmodel.training_data(emo26, tmp_path, rest)
+    assert len(plain.upper) == 8 and len(plain.lower) == 8

@@ -1,6 +1,7 @@
 """The coexpression inverse model: shapes, the input standardisation, and that it learns."""
 
 import numpy as np
+import pytest
 import torch
 
 from mirrorface.models.inverse import InverseConfig, InverseModel
@@ -47,3 +48,20 @@ def test_it_learns_a_nonlinear_landmarks_to_commands_map():
         torch.set_num_threads(threads)
     after = torch.nn.functional.mse_loss(model(x_test)[0], y_test).item()
     assert after < before / 5 and after < 0.01  # a constant 0.5 scores 1/12 = 0.083
+
+
+class Half(torch.nn.Module):
+    """Answers 0.5 for every command, to read the loss alone."""
+
+    def forward(self, x):
+        return torch.full((len(x), 11), 0.5)
+
+
+def test_the_loss_is_l1_by_default_and_mse_on_request():
+    target = torch.zeros(4, 11)
+    for loss, expected in ((None, 0.5), ("mse", 0.25), ("l1", 0.5)):
+        model = InverseModel(InverseConfig(hidden=8) if loss is None else InverseConfig(hidden=8, loss=loss))
+        model.mlp = Half()
+        assert model(torch.zeros(4, 113, 2), target)[1].item() == pytest.approx(expected)
+    with pytest.raises(ValueError, match="loss"):
+        InverseConfig(loss="huber")

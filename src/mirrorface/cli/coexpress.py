@@ -20,6 +20,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.spec import load_spec
 
+# Extra self-model frames per half that `train inverse` records and trains on by default (the
+# shipped model's; `selfmodel.record_more`): the paper's 800 a half are few for the lower face.
+MORE_FRAMES = 9000
+
 COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
 
 
@@ -107,7 +111,9 @@ def train_inverse(
     data: Path | None = typer.Option(None, help="Self-model data folder (default data/<face>-selfmodel[-asymmetric]); "
                                      "recorded there first if incomplete."),
     frames: int = typer.Option(1000, help="Still frames per half-face set (the paper: 1,000)."),
-    steps: int | None = typer.Option(None, help="Optimiser steps (default 3000)."),
+    more_frames: int | None = typer.Option(None, help=f"Extra training frames per half, recorded under <data>/more "
+                                           f"(default {MORE_FRAMES:,}, 0 with --quick; 0: the paper's sets only)."),
+    steps: int | None = typer.Option(None, help="Optimiser steps (default 10,000)."),
     asymmetric: bool = typer.Option(False, help="Output every expression actuator, not the symmetric commands."),
     seed: int = typer.Option(0, help="Seeds the babbling, the camera noise, the weights and every batch."),
     quick: bool = typer.Option(False, help="A tiny model, few frames and steps (smoke tests)."),
@@ -118,11 +124,14 @@ def train_inverse(
     from dataclasses import replace
 
     from mirrorface.coexpression import inverse as inv
-    from mirrorface.coexpression.selfmodel import load_selfmodel, record_selfmodel, resting_landmarks
+    from mirrorface.coexpression.selfmodel import record_more, record_selfmodel, resting_landmarks, training_data
     from mirrorface.models.inverse import InverseConfig
 
     if frames < 10:
         raise MirrorfaceError(f"--frames must be at least 10, got {frames}")
+    more_frames = (0 if quick else MORE_FRAMES) if more_frames is None else more_frames
+    if more_frames < 0:
+        raise MirrorfaceError(f"--more-frames must be 0 or more, got {more_frames}")
     if (out / "model.safetensors").exists() and not (resume or force):
         raise MirrorfaceError(f"{out} already holds a model: pass --resume to continue it or --force to replace it")
     _one_thread()
@@ -132,22 +141,23 @@ def train_inverse(
                               "(one output per expression actuator)")
     data = data or Path("data") / f"{spec.name}-selfmodel{'-asymmetric' if asymmetric else ''}"
     with Progress(*COLUMNS, transient=True) as bar:
-        task = bar.add_task("babbling", total=2 * frames)
-        record_selfmodel(spec, data, frames, seed, not asymmetric,
-                         lambda half, n: bar.update(task, completed=n + (frames if half == "lower" else 0)))
+        for root, n, record in ((data, frames, record_selfmodel), (data, more_frames, record_more)):
+            task = bar.add_task("babbling", total=2 * n)
+            record(spec, root, n, seed, not asymmetric,
+                   lambda half, k, task=task, n=n: bar.update(task, completed=k + (n if half == "lower" else 0)))
     rest = resting_landmarks(spec, seed=seed)
-    train, validation = load_selfmodel(spec, data, rest, not asymmetric).split()
+    train, validation = training_data(spec, data, rest, not asymmetric, more_frames)
     config = replace(inv.DEFAULT_TRAIN, seed=seed, **({"steps": 40, "batch_size": 64} if quick else {}))
     if steps is not None:
         config = replace(config, steps=steps)
-    model_config = InverseConfig(n_commands=len(train.outputs), hidden=32 if quick else 256,
-                                 symmetric=not asymmetric, face=spec.name)
+    model_config = InverseConfig(n_commands=len(train.outputs), symmetric=not asymmetric, face=spec.name,
+                                 **({"hidden": 32} if quick else {}))
     with Progress(*COLUMNS, TextColumn("loss {task.fields[loss]}"), transient=True) as bar:
         task = bar.add_task("training", total=config.steps, loss="-")
         model, result = inv.train_inverse(
             train, out, config, model_config, resume=resume,
             progress=lambda step, total, loss: bar.update(task, completed=step, loss=f"{loss:.4f}"),
-            meta={"data": str(data), "frames": frames, "seed": seed})
+            meta={"data": str(data), "frames": frames, "more_frames": more_frames, "seed": seed})
     errors = inv.compare(inv.evaluate_inverse(model, train, inv.cross_product(validation),
                                                   train.outputs.from_face(spec.neutral), seed))["methods"]
     typer.echo(f"{out}: step {result['step']}, {result['parameters']} parameters, {result['seconds']:.0f} s")

@@ -33,18 +33,19 @@ from mirrorface.training.loop import TrainConfig, fit
 DEFAULT_CHECKPOINT = Path(mirrorface.__file__).parent / "checkpoints" / "inverse"
 # The paper trains with Adam at lr 1e-6 for an unstated number of epochs; on a CPU budget of a
 # minute, AdamW at 1e-3 with cosine decay reaches a lower validation error.
-DEFAULT_TRAIN = TrainConfig(steps=3000, batch_size=256, lr=1e-3, weight_decay=1e-4, warmup=100, save_every=1000)
+DEFAULT_TRAIN = TrainConfig(steps=10_000, batch_size=256, lr=1e-3, weight_decay=1e-4, warmup=100, save_every=1000)
 # Gaussian noise added to every training landmark (canonical units). The faces the model is given
 # at run time are predictions of a person's face, uncertain by about the predictive model's error
 # (MAE 0.0025, so a standard deviation near 0.003) on top of MediaPipe's jitter, and a person's
 # face moves in ways the robot's never does. Without noise the network answers such faces with
-# large, jumpy commands (a smile closed the lids). Chosen on the predictive model's training
-# people, not the held-out ones: 0.002 / 0.004 / 0.008 gave command-activation accuracy
-# 0.82 / 0.87 / 0.89 there, at a cost on the robot's own frames (L1 0.134 / 0.139 / 0.148).
+# large, jumpy commands (a smile closed the lids). The robot's own landmarks are measured to
+# 0.0005, so the noise costs accuracy on its frames; a level drawn per frame (0 to 0.004) cost
+# less there but made the commands for a person's face jumpier (issue 17; docs/coexpression.md).
 LANDMARK_NOISE = 0.004
 METHODS = ("inverse model", "linear least squares", "10 nearest neighbours", "nearest neighbour", "neutral commands",
            "random face", "random commands")
 NEIGHBOURS = 10
+NN_CHUNK = 2000  # queries per distance matrix in `nearest_neighbour`
 LINEAR_FIT_JOINS = 20_000  # training joins the least-squares map is fitted on
 MOVED = 0.05  # a command further than this from neutral (normalized units) is moved
 
@@ -140,9 +141,14 @@ def nearest_neighbour(train: SelfModelData, landmarks: np.ndarray, k: int = 1) -
     """
     def closest(query: np.ndarray, pool: np.ndarray) -> np.ndarray:  # (N, k) indices
         q, p = query.reshape(len(query), -1), pool.reshape(len(pool), -1)
-        distances = (q**2).sum(1)[:, None] - 2 * q @ p.T + (p**2).sum(1)[None]
         nearest = min(k, len(pool))  # a half the face lacks is one resting frame
-        return distances.argmin(1)[:, None] if nearest == 1 else np.argpartition(distances, nearest - 1, 1)[:, :nearest]
+        found = []
+        for start in range(0, len(q), NN_CHUNK):  # bounded memory: 40,000 queries x 10,000 frames is 1.6 GB
+            chunk = q[start:start + NN_CHUNK]
+            distances = (chunk**2).sum(1)[:, None] - 2 * chunk @ p.T + (p**2).sum(1)[None]
+            found.append(distances.argmin(1)[:, None] if nearest == 1
+                         else np.argpartition(distances, nearest - 1, 1)[:, :nearest])
+        return np.concatenate(found)
 
     i = closest(landmarks[:, :N_UPPER], train.upper.landmarks[:, :N_UPPER])
     j = closest(landmarks[:, N_UPPER:], train.lower.landmarks[:, N_UPPER:])

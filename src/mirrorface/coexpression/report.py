@@ -38,10 +38,11 @@ from mirrorface.coexpression.report_md import write_markdown
 from mirrorface.coexpression.selfmodel import (
     StillFrames,
     load_frames,
-    load_selfmodel,
     record_half,
+    record_more,
     record_selfmodel,
     resting_landmarks,
+    training_data,
 )
 from mirrorface.coexpression.session import Parts, make_loop
 from mirrorface.coexpression.smoothing import SmootherConfig
@@ -72,9 +73,12 @@ def inverse_section(spec: FaceSpec, parts: Parts, data: Path, figures: Path, qui
     meta = parts.inverse_meta
     frames, seed = (12, 0) if quick else (int(meta.get("frames", 1000)), int(meta.get("seed", 0)))
     symmetric = parts.inverse.config.symmetric
+    more = 0 if quick else int(meta.get("more_frames", 0))
     record_selfmodel(spec, data, frames, seed, symmetric)  # the model's own training data: nothing if it is there
+    record_more(spec, data, more, seed, symmetric)
     record_half(spec, data / "both", "both", 20 if quick else JOINT_FRAMES, seed)
-    train, validation = load_selfmodel(spec, data, resting_landmarks(spec, seed=seed), symmetric).split()
+    # the baselines are fitted on the frames the model was trained on, extra ones included
+    train, validation = training_data(spec, data, resting_landmarks(spec, seed=seed), symmetric, more)
     neutral = parts.outputs.from_face(spec.neutral)
     sets = {}
     for name, test in (("held-out joins", cross_product(validation)),

@@ -37,6 +37,8 @@ from mirrorface.perception.subset import subset
 
 HALVES = {"upper": UPPER_GROUPS, "lower": LOWER_GROUPS, "both": UPPER_GROUPS | LOWER_GROUPS}
 SEED_OFFSET = {"upper": 0, "lower": 1000, "both": 2000}  # each set draws its own commands
+MORE = "more"  # the folder (under the self-model data) of the extra half-face sets, for training only
+MORE_SEED = 100  # added to the seed of the extra sets: commands and camera noise of their own
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,13 @@ class SelfModelData:
     def all_landmarks(self) -> np.ndarray:
         return np.concatenate([self.upper.landmarks, self.lower.landmarks])
 
+    def extended(self, more: SelfModelData) -> SelfModelData:
+        """These frames and another recording's of the same face, half by half."""
+        def stacked(a: StillFrames, b: StillFrames) -> StillFrames:
+            return StillFrames(np.concatenate([a.landmarks, b.landmarks]), np.concatenate([a.commands, b.commands]))
+
+        return SelfModelData(stacked(self.upper, more.upper), stacked(self.lower, more.lower), self.rest, self.outputs)
+
 
 def selfmodel_folders(root: Path, outputs: CommandSet) -> dict[str, Path]:
     """The half-face sets a face has: a face with no brows or lids (lips10) babbles its lower half only."""
@@ -224,6 +233,30 @@ def record_selfmodel(spec: FaceSpec, root: Path, frames: int = 1000, seed: int =
     for half, folder in selfmodel_folders(root, outputs).items():
         record_half(spec, folder, half, frames, seed, symmetric,
                     None if progress is None else (lambda k, h=half: progress(h, k)))
+
+
+def record_more(spec: FaceSpec, root: Path, frames: int, seed: int = 0, symmetric: bool = True,
+                progress: Callable[[str, int], None] | None = None) -> None:
+    """Record (or finish) the extra half-face sets under `root`/more: training frames beyond the paper's.
+
+    The paper's 800 training frames a half are few for the lower face, whose 7 commands move the
+    landmarks nonlinearly (the jaw swings the lower lip and corners along arcs, the lips press
+    against each other); the held-out 200 a half stay the paper's, so the test sets do not change.
+    """
+    if frames > 0:
+        record_selfmodel(spec, root / MORE, frames, seed + MORE_SEED, symmetric, progress)
+
+
+def training_data(spec: FaceSpec, root: Path, rest: np.ndarray, symmetric: bool = True, more: int = 0,
+                  ) -> tuple[SelfModelData, SelfModelData]:
+    """(train, held out): the paper's split of the half-face sets, the first `more` extra frames a
+    half (`record_more`) added to the training side."""
+    train, held_out = load_selfmodel(spec, root, rest, symmetric).split()
+    if more > 0:
+        extra = load_selfmodel(spec, root / MORE, rest, symmetric)
+        first = [StillFrames(half.landmarks[:more], half.commands[:more]) for half in (extra.upper, extra.lower)]
+        train = train.extended(SelfModelData(*first, rest, extra.outputs))
+    return train, held_out
 
 
 def load_selfmodel(spec: FaceSpec, root: Path, rest: np.ndarray, symmetric: bool = True) -> SelfModelData:

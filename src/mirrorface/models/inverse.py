@@ -1,7 +1,10 @@
 """The coexpression inverse model: the robot's face landmarks -> its motor commands (paper Fig. 7A).
 
 Three fully connected layers, the first two followed by batch norm and ReLU, a sigmoid output
-(commands are normalized to [0, 1]) and an MSE loss. The input is standardised per coordinate
+(commands are normalized to [0, 1]) and an L1 loss (the paper: MSE). Many babbled commands sit
+exactly at neutral, and some (the lower lip pushed against a closed mouth) barely move a
+landmark: the L1 loss answers such a face with the median command, often exactly neutral, where
+MSE pulls it towards the mean. The input is standardised per coordinate
 with statistics of the training landmarks, kept as buffers so that they travel with the weights:
 a face moves its landmarks by a few thousandths of the image, far below the network's scale.
 The robot's resting landmarks and their range in the self-model dataset (R_s, R_min, R_max of
@@ -24,8 +27,13 @@ class InverseConfig:
     n_landmarks: int = 113
     n_commands: int = 11  # emo26's symmetric set; 19 for every expression actuator on its own
     hidden: int = 256
+    loss: str = "l1"  # or "mse" (the paper's)
     symmetric: bool = True  # outputs are the face's symmetric commands (else its expression actuators)
     face: str = "emo26"  # the face whose self-model this is
+
+    def __post_init__(self) -> None:
+        if self.loss not in ("l1", "mse"):
+            raise ValueError(f"loss must be 'l1' or 'mse', got {self.loss!r}")
 
 
 class InverseModel(nn.Module):
@@ -49,5 +57,7 @@ class InverseModel(nn.Module):
     def forward(self, landmarks: torch.Tensor, target: torch.Tensor | None = None):
         x = (landmarks.flatten(1) - self.landmark_mean) / self.landmark_std  # (B, n_landmarks * 2)
         commands = self.mlp(x)  # (B, n_commands) in (0, 1)
-        loss = None if target is None else F.mse_loss(commands, target)
+        if target is None:
+            return commands, None
+        loss = F.l1_loss(commands, target) if self.config.loss == "l1" else F.mse_loss(commands, target)
         return commands, loss
