@@ -40,6 +40,8 @@ def audio(
     quick: bool = typer.Option(False, help="A tiny model and corpus, for smoke tests (< 30 s)."),
     steps: int = typer.Option(None, help="Optimiser steps in total (default 2500, or 30 with --quick)."),
     seed: int = typer.Option(0, help="Seeds the corpus voices, the initial weights and every batch."),
+    other_share: float = typer.Option(None, help="Share of training clips drawn from other synthesizers' voices "
+                                      "(default: in proportion to their utterances)."),
     resume: bool = typer.Option(False, help="Continue the run saved in --out up to --steps."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite a checkpoint already in --out."),
     quiet: bool = typer.Option(False, help="No progress bar."),
@@ -54,6 +56,10 @@ def audio(
     settings = {**(QUICK if quick else {}), "seed": seed}
     if steps is not None:
         settings["steps"] = steps
+    if other_share is not None:
+        if not 0 <= other_share <= 1:
+            raise MirrorfaceError(f"--other-share must be in [0, 1], got {other_share}")
+        settings["other_share"] = other_share
     config = TrainConfig(**settings)
     model_config = Audio2ArticConfig(**(QUICK_MODEL if quick else {}))
     bar, progress = _stage_bar(quiet)

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 import mirrorface
+from mirrorface.articulation.coarticulation import close_lips
 from mirrorface.articulation.phonemes import ARTICULATORS
 from mirrorface.errors import MirrorfaceError
 from mirrorface.models.audio2artic import BILABIAL, Audio2Artic, Audio2ArticConfig
@@ -52,6 +53,8 @@ class TrainConfig:
     vtlp: tuple[float, float] = (0.82, 1.05)  # vocal-tract-length perturbation: range of the warp
     # factor of the filterbank (<1 raises the formants, as a shorter vocal tract does: the other
     # synthesizers' training speakers are men)
+    other_share: float | None = None  # share of clips drawn from other synthesizers' voices (None:
+    # as many as they have utterances); they are what real voices sound like, eSpeak's are not
 
 
 def features(audio: np.ndarray, sample_rate: int, config: Audio2ArticConfig, warp: float = 1.0) -> np.ndarray:
@@ -68,11 +71,16 @@ def _batch(corpus: list[audio_corpus.Utterance], config: TrainConfig, model_conf
            rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Random augmented crops: mel (B, T, n_mels), targets (B, T, 9), mask (B, T)."""
     b, t = config.batch_size, config.crop_frames
+    other = [u for u in corpus if u.voice in config.other_voices]
+    espeak = [u for u in corpus if u.voice not in config.other_voices]
     mel = np.zeros((b, t, model_config.n_mels), np.float32)
     target = np.zeros((b, t, len(ARTICULATORS)), np.float32)
     mask = np.zeros((b, t), np.float32)
     for i in range(b):
-        audio, targets = audio_corpus.augment(corpus[rng.integers(len(corpus))], rng)
+        pool = corpus
+        if config.other_share is not None:
+            pool = other if (rng.random() < config.other_share and other) else espeak
+        audio, targets = audio_corpus.augment(pool[rng.integers(len(pool))], rng)
         m = features(audio, FEATURE_RATE, model_config, float(rng.uniform(*config.vtlp)))
         start = int(rng.integers(max(1, len(m) - t + 1)))
         n = min(t, len(m) - start)
@@ -134,44 +142,37 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
     meta = {"data": asdict(config), "utterances": len(corpus), "voices": voices}
     result = fit(model, lambda rng: _batch(corpus, config, model.config, rng), loop, out, resume=resume,
                  progress=progress, meta=meta)
-    threshold, f1 = calibrate_threshold(model, audio_corpus.validation_corpus(
-        tuple(v for v in config.other_voices if available(v))))
+    from mirrorface.eval.audio_validation import MAX_VOWEL_SHUT, calibrate_threshold
+
+    validation = audio_corpus.validation_corpus(tuple(v for v in audio_corpus.VALIDATION_VOICES if available(v)),
+                                                config.sentences_per_language)
+    threshold, figures = calibrate_threshold(model, validation)
     model.config = replace(model.config, closure_threshold=threshold)
-    save_audio_model(model, out, {**read_meta(out),
-                                  "closure_calibration": {"threshold": threshold, "validation_f1": f1}})
+    per_voice = {voice: {key: f[key]["rate"] for key in ("bilabial", "bilabial_shifted", "vowel_closed")}
+                 for voice, f in {**figures["per_voice"], "all": figures["all"]}.items()}
+    save_audio_model(model, out, {**read_meta(out), "closure_calibration": {
+        "threshold": threshold, "max_vowel_shut": MAX_VOWEL_SHUT, "validation": per_voice}})
     return result
-
-
-def calibrate_threshold(model: Audio2Artic, corpus: list[audio_corpus.Utterance]) -> tuple[float, float]:
-    """(threshold, frame F1): the closure probability threshold, in steps of 0.05, whose closure
-    frames best match the targets' (bilabial > 0.5) on `corpus`, pooled over its frames."""
-    probs, closed = [], []
-    for utt in corpus:
-        prob = predict_frames(model, utt.audio, FEATURE_RATE)[1]
-        n = min(len(prob), len(utt.targets))
-        probs.append(prob[:n])
-        closed.append(utt.targets[:n, BILABIAL] > 0.5)
-    prob, shut = np.concatenate(probs), np.concatenate(closed)
-    candidates = np.round(np.arange(0.05, 0.96, 0.05), 2)
-    f1 = [2 * np.sum(shut & (prob > t)) / max(1, shut.sum() + (prob > t).sum()) for t in candidates]
-    best = int(np.argmax(f1))
-    return float(candidates[best]), round(float(f1[best]), 4)
 
 
 @torch.no_grad()
 def predict_frames(model: Audio2Artic, audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """Articulators (T, 9) in [0, 1] and closure probability (T,) at 100 Hz: frame t at t * 10 ms.
 
-    The lips are shut (bilabial 1) wherever the closure probability exceeds the model's
-    calibrated `closure_threshold`: the closure output finds closures a voice unlike the
-    training's leaves half-shut on the bilabial articulator.
+    The lips are shut (bilabial 1, lips and teeth closed, jaw nearly: `close_lips`) wherever the
+    closure probability exceeds the model's calibrated `closure_threshold`: the closure output
+    finds closures a voice unlike the training's leaves half-shut on the articulators (teeth
+    left showing would part the lips of the drawn mouth).
     """
     training = model.training
     mel = torch.from_numpy(features(audio, sample_rate, model.config))[None]  # (1, T, n_mels)
     (values, logit), _ = model.eval()(mel)
     model.train(training)  # leave the caller's model as it was
     values, prob = values[0].numpy(), torch.sigmoid(logit[0]).numpy()
-    values[prob > model.config.closure_threshold, BILABIAL] = 1.0
+    shut = prob > model.config.closure_threshold
+    closed = values[shut]
+    close_lips(closed, np.ones(len(closed), np.float32))  # as `articulate` shuts its closures
+    values[shut] = closed
     return values, prob
 
 
