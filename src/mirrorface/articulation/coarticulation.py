@@ -126,17 +126,6 @@ def _blend(times: np.ndarray, starts: np.ndarray, ends: np.ndarray, targets: np.
     return values
 
 
-def close_lips(values: np.ndarray, shut: np.ndarray) -> None:
-    """Shut the lips of (F, 9) articulator values in place, by (F,) amounts in [0, 1]: the lips
-    part no more, the teeth hide behind them, the jaw rises nearly closed, and the bilabial
-    contact is the closure itself (all or nothing where `shut` is)."""
-    values[:, A["lip_open"]] *= 1 - shut
-    values[:, A["jaw"]] = (1 - shut) * values[:, A["jaw"]] + shut * np.minimum(values[:, A["jaw"]], 0.06)
-    values[:, A["bilabial"]] = shut
-    for name in ("upper_teeth", "lower_teeth", "labiodental"):
-        values[:, A[name]] *= 1 - shut
-
-
 def articulate(phonemes: Timeline[str], duration_ms: float, fps: float, lang: str | None = None,
                audio: np.ndarray | None = None, sample_rate: int | None = None,
                params: CoarticulationParams = CoarticulationParams()) -> Track:
@@ -148,7 +137,12 @@ def articulate(phonemes: Timeline[str], duration_ms: float, fps: float, lang: st
     values = _blend(times, starts, ends, targets, weights, params)
 
     closures = closure_intervals(phonemes, lang, audio, sample_rate)
-    close_lips(values, _closure_mask(times, closures, fps, params.closure_ramp_ms))
+    shut = _closure_mask(times, closures, fps, params.closure_ramp_ms)
+    values[:, A["lip_open"]] *= 1 - shut
+    values[:, A["jaw"]] = (1 - shut) * values[:, A["jaw"]] + shut * np.minimum(values[:, A["jaw"]], 0.06)
+    values[:, A["bilabial"]] = shut  # contact is all or nothing: it is the closure itself
+    for name in ("upper_teeth", "lower_teeth", "labiodental"):
+        values[:, A[name]] *= 1 - shut
 
     visemes = []
     for t in times:

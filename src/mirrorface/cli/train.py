@@ -40,15 +40,27 @@ def audio(
     quick: bool = typer.Option(False, help="A tiny model and corpus, for smoke tests (< 30 s)."),
     steps: int = typer.Option(None, help="Optimiser steps in total (default 2500, or 30 with --quick)."),
     seed: int = typer.Option(0, help="Seeds the corpus voices, the initial weights and every batch."),
-    other_share: float = typer.Option(None, help="Share of training clips drawn from other synthesizers' voices "
-                                      "(default: in proportion to their utterances)."),
     resume: bool = typer.Option(False, help="Continue the run saved in --out up to --steps."),
+    calibrate: bool = typer.Option(False, help="Train nothing: choose the closure threshold of the model in "
+                                   "--out again, on the validation split."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite a checkpoint already in --out."),
     quiet: bool = typer.Option(False, help="No progress bar."),
 ) -> None:
     """Train the audio -> articulation model on eSpeak speech in 11 languages; print its scores."""
     from mirrorface.models.audio2artic import Audio2ArticConfig
-    from mirrorface.speech.audio_model import TrainConfig, evaluate_audio_model, train_audio_model
+    from mirrorface.speech.audio_model import (
+        TrainConfig,
+        calibrate_audio_model,
+        evaluate_audio_model,
+        train_audio_model,
+    )
+
+    if calibrate:
+        figures = calibrate_audio_model(out)
+        typer.echo(f"{out}: closure threshold {figures['threshold']}; validation: " + ", ".join(
+            f"{voice} {100 * f['bilabial']:.1f}% hits ({100 * f['bilabial_shifted']:.1f}% late), "
+            f"{100 * f['vowel_closed']:.1f}% vowel time shut" for voice, f in figures["validation"].items()))
+        return
 
     if steps is not None and steps < 1:
         raise MirrorfaceError(f"--steps must be positive, got {steps}")
@@ -56,10 +68,6 @@ def audio(
     settings = {**(QUICK if quick else {}), "seed": seed}
     if steps is not None:
         settings["steps"] = steps
-    if other_share is not None:
-        if not 0 <= other_share <= 1:
-            raise MirrorfaceError(f"--other-share must be in [0, 1], got {other_share}")
-        settings["other_share"] = other_share
     config = TrainConfig(**settings)
     model_config = Audio2ArticConfig(**(QUICK_MODEL if quick else {}))
     bar, progress = _stage_bar(quiet)

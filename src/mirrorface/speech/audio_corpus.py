@@ -4,9 +4,8 @@ Every sentence below is spoken by eSpeak NG in several voice variants (drawn fro
 it ships but the held-out ones), rates and pitches; its phoneme events give the articulation
 targets (`articulate`) exactly, so no labelling is needed. The English sentences are also
 spoken by voices of other synthesizers built from people's recordings (`OTHER_TRAIN_VOICES`:
-Flite's awb, rms and kal16, Festival's kal and ked, when installed), and two women's voices
-speak their own language (Festival's Italian lp the Italian sentences, Finnish lj
-`OTHER_SENTENCES["fi"]`); their segment timings serve the same way. The last `HELD_OUT` sentences
+Flite's awb, rms and kal16, Festival's kal and ked, when installed), whose segment timings serve
+the same way. The last `HELD_OUT` sentences
 of each language are never trained on: they are `mirrorface eval audio`'s test set, spoken by the
 default voice and by a variant the training never hears; whole voices are held out too
 (`HELD_OUT_VARIANTS`, and the CMU ARCTIC speaker slt of Flite and Festival).
@@ -124,15 +123,6 @@ SENTENCES = {
 TRAIN_VARIANTS = ("", "+m1", "+m2", "+m3", "+m4", "+m7", "+f1", "+f2", "+f4", "+f5")  # the FAT's voicings
 EVAL_VARIANTS = ("", "+f3")  # the default voice and a variant the training never hears
 HELD_OUT_VARIANTS = ("+f3", "+m6")  # never trained on: `eval articulation`'s voices
-# Sentences only other synthesizers' voices speak: no eSpeak voicing, no evaluation.
-OTHER_SENTENCES = {
-    "fi": ("Isä ostaa maitoa ja leipää.", "Pieni poika pelaa palloa puistossa.",
-           "Mummo paistaa pullaa maanantaina.", "Me menemme huomenna mökille.",
-           "Pekka pesee punaisen auton.", "Tämä omena on makea ja pehmeä.",
-           "Minä juon aamulla kupin kahvia.", "Poliisi pysäytti bussin sillalla.",
-           "Metsässä on paljon mustikoita.", "Kissa nukkuu pehmeällä matolla.",
-           "Pappa lukee sanomalehteä penkillä.", "Ostin torilta perunoita ja mansikoita."),
-}
 # The validation split: written for it, dense in bilabials, in no other corpus (a test checks).
 VALIDATION_SENTENCES = {
     "en": ("Bobby brought a bumpy melon to the picnic.", "Mark spilled maple syrup on the brown map.",
@@ -144,11 +134,10 @@ VALIDATION_SENTENCES = {
            "El pare pinta la porta de blau.", "Mon oncle viu a prop de la platja.",
            "M'agrada molt la música popular.", "Bon dia, em passes el paper blanc?"),
 }
-OTHER_TRAIN_VOICES = ("flite:awb", "flite:rms", "flite:kal16", "festival:kal", "festival:ked",
-                      "festival:lp", "festival:lj")  # slt is held out, ona validates
+OTHER_TRAIN_VOICES = ("flite:awb", "flite:rms", "flite:kal16", "festival:kal", "festival:ked")  # slt is held out
 VALIDATION_VOICES = ("flite:awb", "flite:rms", "flite:kal16", "festival:kal", "festival:ked", "festival:ona")
 VALIDATION_VARIANT = "+m1"  # the eSpeak voicing that validates where no other synthesizer is installed
-OTHER_VOICINGS = 3  # rate and pitch voicings of each sentence per other voice
+OTHER_VOICINGS = 3  # rate and pitch voicings of each English sentence per other voice
 
 
 def training_variants() -> tuple[str, ...]:
@@ -188,11 +177,6 @@ def speak_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float | None
     return Utterance(speech.lang, text, voice, audio, track.values.astype(np.float32), speech.phonemes)
 
 
-def other_training_sentences(lang: str) -> tuple[str, ...]:
-    """What another synthesizer's voice speaking `lang` trains on."""
-    return OTHER_SENTENCES[lang] if lang in OTHER_SENTENCES else split(lang)[0]
-
-
 def split(lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(training sentences, held-out sentences) of a language."""
     return SENTENCES[lang][:-HELD_OUT], SENTENCES[lang][-HELD_OUT:]
@@ -201,11 +185,8 @@ def split(lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def training_corpus(seed: int, voices_per_sentence: int = 5, sentences_per_language: int | None = None,
                     other_voices: tuple[str, ...] = ()) -> list[Utterance]:
     """Every training sentence of every language in `voices_per_sentence` random eSpeak voicings,
-    and those of its language (`other_training_sentences`) in each of `other_voices` (another
-    synthesizer's) in OTHER_VOICINGS random rates (duration x0.8-1.25) and, for Flite's, pitches
-    (mean 90-230 Hz: male to female)."""
-    from mirrorface.speech.synthesizers import language
-
+    and the English ones in each of `other_voices` (another synthesizer's) in OTHER_VOICINGS
+    random rates (duration x0.8-1.25) and, for Flite's, pitches (mean 90-230 Hz: male to female)."""
     rng = np.random.default_rng(seed)
     variants = training_variants()
     corpus = []
@@ -215,7 +196,7 @@ def training_corpus(seed: int, voices_per_sentence: int = 5, sentences_per_langu
                 rate, pitch = int(rng.integers(130, 210)), int(rng.integers(-20, 31))
                 corpus.append(speak(text, lang, str(variant), rate, pitch))
     for voice in other_voices:
-        for text in other_training_sentences(language(voice))[:sentences_per_language]:
+        for text in split("en")[0][:sentences_per_language]:
             corpus.extend(speak_other(text, voice, round(float(rng.uniform(0.8, 1.25)), 2),
                                       round(float(rng.uniform(90, 230)))) for _ in range(OTHER_VOICINGS))
     return corpus

@@ -19,7 +19,6 @@ import numpy as np
 import torch
 
 import mirrorface
-from mirrorface.articulation.coarticulation import close_lips
 from mirrorface.articulation.phonemes import ARTICULATORS
 from mirrorface.errors import MirrorfaceError
 from mirrorface.models.audio2artic import BILABIAL, Audio2Artic, Audio2ArticConfig
@@ -53,8 +52,6 @@ class TrainConfig:
     vtlp: tuple[float, float] = (0.82, 1.05)  # vocal-tract-length perturbation: range of the warp
     # factor of the filterbank (<1 raises the formants, as a shorter vocal tract does: the other
     # synthesizers' training speakers are men)
-    other_share: float | None = None  # share of clips drawn from other synthesizers' voices (None:
-    # as many as they have utterances); they are what real voices sound like, eSpeak's are not
 
 
 def features(audio: np.ndarray, sample_rate: int, config: Audio2ArticConfig, warp: float = 1.0) -> np.ndarray:
@@ -71,16 +68,11 @@ def _batch(corpus: list[audio_corpus.Utterance], config: TrainConfig, model_conf
            rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Random augmented crops: mel (B, T, n_mels), targets (B, T, 9), mask (B, T)."""
     b, t = config.batch_size, config.crop_frames
-    other = [u for u in corpus if u.voice in config.other_voices]
-    espeak = [u for u in corpus if u.voice not in config.other_voices]
     mel = np.zeros((b, t, model_config.n_mels), np.float32)
     target = np.zeros((b, t, len(ARTICULATORS)), np.float32)
     mask = np.zeros((b, t), np.float32)
     for i in range(b):
-        pool = corpus
-        if config.other_share is not None:
-            pool = other if (rng.random() < config.other_share and other) else espeak
-        audio, targets = audio_corpus.augment(pool[rng.integers(len(pool))], rng)
+        audio, targets = audio_corpus.augment(corpus[rng.integers(len(corpus))], rng)
         m = features(audio, FEATURE_RATE, model_config, float(rng.uniform(*config.vtlp)))
         start = int(rng.integers(max(1, len(m) - t + 1)))
         n = min(t, len(m) - start)
@@ -142,37 +134,50 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
     meta = {"data": asdict(config), "utterances": len(corpus), "voices": voices}
     result = fit(model, lambda rng: _batch(corpus, config, model.config, rng), loop, out, resume=resume,
                  progress=progress, meta=meta)
+    calibrate_audio_model(out, model, config.sentences_per_language)
+    return result
+
+
+def calibrate_audio_model(out: str | Path, model: Audio2Artic | None = None,
+                          sentences_per_language: int | None = None) -> dict:
+    """Choose the closure threshold of the model in `out` (or `model`, to be saved there) on the
+    validation split (`eval.audio_validation.calibrate_threshold`) and save it with its figures.
+
+    Returns:
+        {"threshold", "max_vowel_shut", "validation": {voice: bilabial hit, late control, vowel
+        time shut}}, as kept in the checkpoint's config.json.
+    """
     from mirrorface.eval.audio_validation import MAX_VOWEL_SHUT, calibrate_threshold
 
+    model = model or load_audio_model(out)
     validation = audio_corpus.validation_corpus(tuple(v for v in audio_corpus.VALIDATION_VOICES if available(v)),
-                                                config.sentences_per_language)
+                                                sentences_per_language)
     threshold, figures = calibrate_threshold(model, validation)
     model.config = replace(model.config, closure_threshold=threshold)
     per_voice = {voice: {key: f[key]["rate"] for key in ("bilabial", "bilabial_shifted", "vowel_closed")}
                  for voice, f in {**figures["per_voice"], "all": figures["all"]}.items()}
-    save_audio_model(model, out, {**read_meta(out), "closure_calibration": {
-        "threshold": threshold, "max_vowel_shut": MAX_VOWEL_SHUT, "validation": per_voice}})
-    return result
+    calibration = {"threshold": threshold, "max_vowel_shut": MAX_VOWEL_SHUT, "validation": per_voice}
+    save_audio_model(model, out, {**read_meta(out), "closure_calibration": calibration})
+    return calibration
 
 
 @torch.no_grad()
 def predict_frames(model: Audio2Artic, audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """Articulators (T, 9) in [0, 1] and closure probability (T,) at 100 Hz: frame t at t * 10 ms.
 
-    The lips are shut (bilabial 1, lips and teeth closed, jaw nearly: `close_lips`) wherever the
-    closure probability exceeds the model's calibrated `closure_threshold`: the closure output
-    finds closures a voice unlike the training's leaves half-shut on the articulators (teeth
-    left showing would part the lips of the drawn mouth).
+    The lips are shut (bilabial 1) wherever the closure probability exceeds the model's
+    calibrated `closure_threshold`: the closure output finds closures a voice unlike the
+    training's leaves half-shut on the bilabial articulator. Only the bilabial articulator: teeth
+    the model still shows keep the drawn lips apart, which on validation speech guards vowels
+    better than shutting everything as `articulate` does (more hits within the same vowel time
+    shut; docs/lipsync.md).
     """
     training = model.training
     mel = torch.from_numpy(features(audio, sample_rate, model.config))[None]  # (1, T, n_mels)
     (values, logit), _ = model.eval()(mel)
     model.train(training)  # leave the caller's model as it was
     values, prob = values[0].numpy(), torch.sigmoid(logit[0]).numpy()
-    shut = prob > model.config.closure_threshold
-    closed = values[shut]
-    close_lips(closed, np.ones(len(closed), np.float32))  # as `articulate` shuts its closures
-    values[shut] = closed
+    values[prob > model.config.closure_threshold, BILABIAL] = 1.0
     return values, prob
 
 

@@ -13,15 +13,14 @@ eSpeak's conventions so that everything downstream (`articulate`, `closure_inter
 them alike: pauses are gaps, and a voiceless stop (p, t, k) starts at its release burst, not at
 its closure (its segment's silent start is left as a gap, which is where the lips shut).
 
-Three more Festival voices are women's, recorded in other languages (`FOREIGN_VOICES`): Italian
-lp, Finnish lj (diphone voices) and Catalan ona (an HTS voice, as us-slt-hts is). They speak
-their own language only; their phones (SAMPA-like) are mapped to eSpeak-style mnemonics by
-`_FOREIGN_PHONES`, and the rest read as eSpeak's letters do (`articulation_of`). The audio model
-trains on lp and lj and validates on ona: the training speakers of English are nearly all men,
-and the held-out speaker slt is a woman.
+One more Festival voice is a woman's, recorded in another language (`FOREIGN_VOICES`): Catalan
+ona, an HTS voice as us-slt-hts is. It speaks its own language only; its phones (SAMPA-like) are
+mapped to eSpeak-style mnemonics by `_FOREIGN_PHONES`, and the rest read as eSpeak's letters do
+(`articulation_of`). The audio model validates on it (`audio_corpus.validation_corpus`): the
+training speakers of English are men, and the held-out speaker slt is a woman.
 
 Debian packages: `flite` (awb, rms, slt), `festival`, `festvox-us-slt-hts`, `festvox-kallpc16k`,
-`festvox-kdlpc16k`, `festvox-italp16k`, `festvox-suopuhe-lj` and `festvox-ca-ona-hts`.
+`festvox-kdlpc16k` and `festvox-ca-ona-hts`.
 """
 
 from __future__ import annotations
@@ -39,13 +38,12 @@ from mirrorface.speech.tts import Speech
 from mirrorface.timeline import Timed, Timeline
 
 VOICES = ("flite:awb", "flite:rms", "flite:slt", "flite:kal16", "festival:slt_hts", "festival:kal", "festival:ked")
-FOREIGN_VOICES = {"festival:lp": "it", "festival:lj": "fi", "festival:ona": "ca"}  # voice -> the language it speaks
+FOREIGN_VOICES = {"festival:ona": "ca"}  # voice -> the language it speaks
 _FESTIVAL_VOICE = {"slt_hts": "cmu_us_slt_arctic_hts", "kal": "kal_diphone", "ked": "ked_diphone",
-                   "lp": "lp_diphone", "lj": "suo_fi_lj_diphone", "ona": "upc_ca_ona_hts"}
-# The foreign voices' phones whose eSpeak-style letters differ (stress digits are dropped first):
-# Catalan's schwa, trill and palatals, Italian's velar nasal, Finnish's front vowels ä and ö
-# (which Festival writes @ and 7).
-_FOREIGN_PHONES = {"ax": "@", "rr": "r", "J": "n^", "L": "l^", "ng": "N", "@": "a", "@:": "a:", "7": "2", "7:": "2:"}
+                   "ona": "upc_ca_ona_hts"}
+# The foreign voice's phones whose eSpeak-style letters differ (the stress mark is dropped first):
+# Catalan's schwa, trill and palatals.
+_FOREIGN_PHONES = {"ax": "@", "rr": "r", "J": "n^", "L": "l^"}
 _PAUSES = ("#", "_", "pau", "sil")
 FESTIVAL_VOICES = Path("/usr/share/festival/voices")  # one folder per language, then per voice
 
