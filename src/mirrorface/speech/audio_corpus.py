@@ -5,10 +5,10 @@ it ships but the held-out ones), rates and pitches; its phoneme events give the 
 targets (`articulate`) exactly, so no labelling is needed. The English sentences are also
 spoken by voices of other synthesizers built from people's recordings (`OTHER_TRAIN_VOICES`:
 Flite's awb, rms and kal16, Festival's kal and ked, when installed), whose segment timings serve
-the same way. The last `HELD_OUT` sentences
-of each language are never trained on: they are `mirrorface eval audio`'s test set, spoken by the
-default voice and by a variant the training never hears; whole voices are held out too
-(`HELD_OUT_VARIANTS`, and the CMU ARCTIC speaker slt of Flite and Festival).
+the same way. The last `HELD_OUT` sentences of each language are never trained on: they are
+`mirrorface eval audio`'s test set, spoken by the default voice and by a variant the training
+never hears; whole voices are held out too (`HELD_OUT_VARIANTS`, and the CMU ARCTIC speaker slt
+of Flite and Festival).
 
 Choices made after training (the closure threshold, and which recipe ships) are made on a
 validation split of its own (`validation_corpus`): `VALIDATION_SENTENCES`, in no training run

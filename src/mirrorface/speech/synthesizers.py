@@ -44,7 +44,7 @@ _FESTIVAL_VOICE = {"slt_hts": "cmu_us_slt_arctic_hts", "kal": "kal_diphone", "ke
 # The foreign voice's phones whose eSpeak-style letters differ (the stress mark is dropped first):
 # Catalan's schwa, trill and palatals.
 _FOREIGN_PHONES = {"ax": "@", "rr": "r", "J": "n^", "L": "l^"}
-_PAUSES = ("#", "_", "pau", "sil")
+_PAUSES = ("pau", "#", "_")  # Festival's silences, by voice
 FESTIVAL_VOICES = Path("/usr/share/festival/voices")  # one folder per language, then per voice
 
 _FESTIVAL_SCRIPT = """(voice_{voice})
