@@ -41,7 +41,6 @@ def audio(
     steps: int = typer.Option(None, help="Optimiser steps in total (default 2500, or 30 with --quick)."),
     seed: int = typer.Option(0, help="Seeds the corpus voices, the initial weights and every batch."),
     resume: bool = typer.Option(False, help="Continue the run saved in --out up to --steps."),
-    channels: int = typer.Option(None, help="Width of every conv layer (default 64, or 32 with --quick)."),
     calibrate: bool = typer.Option(False, help="Train nothing: choose the closure threshold of the model in "
                                    "--out again, on the validation split."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite a checkpoint already in --out."),
@@ -70,8 +69,7 @@ def audio(
     if steps is not None:
         settings["steps"] = steps
     config = TrainConfig(**settings)
-    model_config = Audio2ArticConfig(**{**(QUICK_MODEL if quick else {}),
-                                        **({"channels": channels} if channels is not None else {})})
+    model_config = Audio2ArticConfig(**(QUICK_MODEL if quick else {}))
     bar, progress = _stage_bar(quiet)
     with bar:
         result = train_audio_model(out, config, model_config, resume=resume,
