@@ -9,8 +9,9 @@ OUT := out
 
 # Debian packages the Python ones need: PortAudio (sounddevice, the speaker), Chromium (the studio's
 # browser tests drive it; nothing downloads a browser), Flite and Festival (voices beyond eSpeak NG, built
-# from human recordings, that the audio model trains and is evaluated on).
-DEBS := libportaudio2 chromium flite festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k
+# from human recordings, that the audio model trains, validates and is evaluated on; Catalan ona validates).
+DEBS := libportaudio2 chromium flite festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k \
+        festvox-ca-ona-hts
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml

@@ -15,7 +15,6 @@ from mirrorface.speech import audio_corpus
 from mirrorface.speech.audio_model import (
     DEFAULT_CHECKPOINT,
     TrainConfig,
-    calibrate_threshold,
     closures_from_prediction,
     evaluate_audio_model,
     features,
@@ -136,29 +135,50 @@ def test_training_calibrates_the_closure_threshold_and_keeps_it_with_the_model(q
     config = json.loads((quick_run[0] / "config.json").read_text())
     calibration = config["training"]["closure_calibration"]
     assert config["model"]["closure_threshold"] == calibration["threshold"]
-    assert 0.05 <= calibration["threshold"] <= 0.95 and 0 <= calibration["validation_f1"] <= 1
+    assert 0.05 <= calibration["threshold"] <= 0.95
+    assert 0 <= calibration["validation"]["all"]["bilabial"] <= 1  # the validation figures it was chosen by
 
 
-def test_the_threshold_is_calibrated_on_trained_voices_and_held_out_sentences_only():
-    espeak = audio_corpus.validation_corpus()
-    assert {u.voice.split("+")[1] for u in espeak} == {audio_corpus.VALIDATION_VARIANT[1:]}
-    assert audio_corpus.VALIDATION_VARIANT not in audio_corpus.HELD_OUT_VARIANTS + audio_corpus.EVAL_VARIANTS
-    held_out = {text for lang in audio_corpus.SENTENCES for text in audio_corpus.split(lang)[1]}
-    assert {u.text for u in espeak} == held_out
-    if available("flite:awb"):  # other synthesizers' voices, when trained on, are what it is for
-        others = audio_corpus.validation_corpus(("flite:awb",))
-        assert {u.voice for u in others} == {"flite:awb"}
-        assert {u.text for u in others} == set(audio_corpus.split("en")[1])
+def test_a_trained_model_is_calibrated_again_in_place_keeping_its_training_record(quick_run, tmp_path):
+    import shutil
+
+    from mirrorface.speech.audio_model import calibrate_audio_model
+
+    for name in ("model.safetensors", "config.json"):
+        shutil.copy(quick_run[0] / name, tmp_path / name)
+    stale = json.loads((tmp_path / "config.json").read_text())
+    stale["model"]["closure_threshold"], stale["training"]["closure_calibration"] = 0.99, {}
+    (tmp_path / "config.json").write_text(json.dumps(stale))
+    figures = calibrate_audio_model(tmp_path, sentences_per_language=1)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["model"]["closure_threshold"] == figures["threshold"] != 0.99
+    assert config["training"]["closure_calibration"] == figures
+    assert config["training"]["data"] == stale["training"]["data"]  # the training record is kept
 
 
-def test_the_threshold_is_the_one_that_best_separates_closed_frames(monkeypatch):
-    closed = np.zeros((60, 9), np.float32)
-    closed[20:35, BILABIAL] = 1.0
-    prob = np.where(closed[:, BILABIAL] > 0.5, 0.72, 0.28).astype(np.float32)
-    monkeypatch.setattr("mirrorface.speech.audio_model.predict_frames", lambda model, audio, rate: (closed, prob))
-    utt = audio_corpus.Utterance("en", "", "test", np.zeros(9600, np.float32), closed)
-    threshold, f1 = calibrate_threshold(None, [utt])
-    assert 0.28 < threshold < 0.72 and f1 == 1.0
+def test_the_validation_split_shares_no_sentence_or_voice_with_training_or_any_evaluation():
+    from mirrorface.eval.unseen_speech import SENTENCES as ARTICULATION_TEST
+    from mirrorface.eval.unseen_speech import VOICES as ARTICULATION_VOICES
+    from mirrorface.speech import corpus
+    from mirrorface.speech.accuracy import SENTENCES as AUDIO_PATH_TEST
+    from mirrorface.speech.accuracy import TUNING_SENTENCES
+
+    validation = {text for texts in audio_corpus.VALIDATION_SENTENCES.values() for text in texts}
+    seen = {text for texts in audio_corpus.SENTENCES.values() for text in texts}  # training and eval audio
+    seen |= set(ARTICULATION_TEST) | set(AUDIO_PATH_TEST) | set(TUNING_SENTENCES) | set(corpus.TEST_SENTENCES)
+    assert len(validation) >= 16 and not validation & seen
+    voices = set(audio_corpus.VALIDATION_VOICES)
+    assert not voices & {"flite:slt", "festival:slt_hts"}  # the held-out speaker
+    assert "festival:ona" in voices and "festival:ona" not in audio_corpus.OTHER_TRAIN_VOICES  # never trained
+    espeak = audio_corpus.validation_corpus()  # where no other synthesizer is installed
+    assert {u.voice for u in espeak} == {"en-us" + audio_corpus.VALIDATION_VARIANT}
+    assert {u.text for u in espeak} == set(audio_corpus.VALIDATION_SENTENCES["en"])
+    eval_variants = set(audio_corpus.HELD_OUT_VARIANTS) | set(audio_corpus.EVAL_VARIANTS)
+    assert audio_corpus.VALIDATION_VARIANT not in eval_variants | {v for _, v, _ in ARTICULATION_VOICES}
+    if available("festival:ona"):  # each voice speaks the validation sentences of its own language
+        others = audio_corpus.validation_corpus(("festival:ona",))
+        assert {(u.voice, u.lang) for u in others} == {("festival:ona", "ca")}
+        assert {u.text for u in others} == set(audio_corpus.VALIDATION_SENTENCES["ca"])
 
 
 def test_the_lips_shut_wherever_the_closure_output_passes_the_threshold(quick_run):

@@ -53,3 +53,29 @@ def test_festival_diphone_voices_speak_slower_when_stretched():
     assert [p.value for p in plain.phonemes][:3] == ["b", "A:", "b"]
     assert [p.value for p in slow.phonemes] == [p.value for p in plain.phonemes]
     assert slow.phonemes[-1].end > 1.15 * plain.phonemes[-1].end
+
+
+def test_foreign_phones_become_espeak_style_mnemonics():
+    printed = "pau:0.300 m:0.350 a1:0.450 ax:0.500 L:0.600 pau:0.700 b:0.780"
+    timeline = _timeline(_segments(printed), lang="ca")
+    assert [(p.start, p.end, p.value) for p in timeline] == [  # stress marks dropped, pauses gaps
+        (300, 350, "m"), (350, 450, "a"), (450, 500, "@"), (500, 600, "l^"), (700, 780, "b")]
+    assert synthesizers.language("festival:ona") == "ca" and synthesizers.language("flite:awb") == "en"
+
+
+@pytest.mark.skipif(not available("festival:ona"), reason="apt-get install festival festvox-ca-ona-hts")
+def test_a_foreign_voice_speaks_its_own_language_with_closures_where_its_segments_are():
+    from mirrorface.articulation.phonemes import articulation_of
+    from mirrorface.models.audio2artic import BILABIAL
+    from mirrorface.speech.audio_corpus import TARGET_FPS, speak_other
+
+    utt = speak_other("La mare menja pa amb mel.", "festival:ona")
+    assert utt.lang == "ca" and utt.voice == "festival:ona"
+    for p in utt.phonemes:  # every mapped phone has an articulation
+        articulation_of(p.value, utt.lang)
+    frame = {p: int((p.start + p.end) / 2 * TARGET_FPS / 1000) for p in utt.phonemes}
+    nasals = [p for p in utt.phonemes if p.value == "m"]
+    vowels = [p for p in utt.phonemes if p.value in ("a", "@", "e", "E")]
+    assert len(nasals) >= 3 and len(vowels) >= 5
+    assert all(utt.targets[frame[p], BILABIAL] > 0.5 for p in nasals)  # shut in every m
+    assert all(utt.targets[frame[p], BILABIAL] < 0.5 for p in vowels)  # open in every vowel

@@ -41,12 +41,26 @@ def audio(
     steps: int = typer.Option(None, help="Optimiser steps in total (default 2500, or 30 with --quick)."),
     seed: int = typer.Option(0, help="Seeds the corpus voices, the initial weights and every batch."),
     resume: bool = typer.Option(False, help="Continue the run saved in --out up to --steps."),
+    calibrate: bool = typer.Option(False, help="Train nothing: choose the closure threshold of the model in "
+                                   "--out again, on the validation split."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite a checkpoint already in --out."),
     quiet: bool = typer.Option(False, help="No progress bar."),
 ) -> None:
     """Train the audio -> articulation model on eSpeak speech in 11 languages; print its scores."""
     from mirrorface.models.audio2artic import Audio2ArticConfig
-    from mirrorface.speech.audio_model import TrainConfig, evaluate_audio_model, train_audio_model
+    from mirrorface.speech.audio_model import (
+        TrainConfig,
+        calibrate_audio_model,
+        evaluate_audio_model,
+        train_audio_model,
+    )
+
+    if calibrate:
+        figures = calibrate_audio_model(out)
+        typer.echo(f"{out}: closure threshold {figures['threshold']}; validation: " + ", ".join(
+            f"{voice} {100 * f['bilabial']:.1f}% hits ({100 * f['bilabial_shifted']:.1f}% late), "
+            f"{100 * f['vowel_closed']:.1f}% vowel time shut" for voice, f in figures["validation"].items()))
+        return
 
     if steps is not None and steps < 1:
         raise MirrorfaceError(f"--steps must be positive, got {steps}")

@@ -3,11 +3,17 @@
 Every sentence below is spoken by eSpeak NG in several voice variants (drawn from every variant
 it ships but the held-out ones), rates and pitches; its phoneme events give the articulation
 targets (`articulate`) exactly, so no labelling is needed. The English sentences are also
-spoken by voices of other synthesizers built from people's recordings (`OTHER_TRAIN_VOICES`,
-Flite's awb, rms and kal16, Festival's kal and ked, when installed), whose segment timings serve the same way. The last
-`HELD_OUT` sentences of each language are never trained on: they are the evaluation set, spoken
-by the default voice and by a variant the training never hears; whole voices are held out too
-(`HELD_OUT_VARIANTS`, and the CMU ARCTIC speaker slt of Flite and Festival).
+spoken by voices of other synthesizers built from people's recordings (`OTHER_TRAIN_VOICES`:
+Flite's awb, rms and kal16, Festival's kal and ked, when installed), whose segment timings serve
+the same way. The last `HELD_OUT` sentences of each language are never trained on: they are
+`mirrorface eval audio`'s test set, spoken by the default voice and by a variant the training
+never hears; whole voices are held out too (`HELD_OUT_VARIANTS`, and the CMU ARCTIC speaker slt
+of Flite and Festival).
+
+Choices made after training (the closure threshold, and which recipe ships) are made on a
+validation split of its own (`validation_corpus`): `VALIDATION_SENTENCES`, in no training run
+and no evaluation, spoken by the trained other-synthesizer voices and by Festival's Catalan ona,
+a woman's voice nothing trains or evaluates on.
 
 Augmentation (`augment`) makes eSpeak's clean studio voice look like a room and a microphone:
 tape-speed change (0.9-1.1, which also shifts the formants as a different vocal tract would;
@@ -30,6 +36,7 @@ from mirrorface.articulation.coarticulation import articulate
 from mirrorface.speech import tts
 from mirrorface.speech.audio import resample
 from mirrorface.speech.features import FEATURE_RATE
+from mirrorface.timeline import Timeline
 
 TARGET_FPS = 100.0  # targets at the 10 ms feature frame rate: frame t at t * 10 ms
 HELD_OUT = 3  # the last sentences of each language, for evaluation only
@@ -116,8 +123,20 @@ SENTENCES = {
 TRAIN_VARIANTS = ("", "+m1", "+m2", "+m3", "+m4", "+m7", "+f1", "+f2", "+f4", "+f5")  # the FAT's voicings
 EVAL_VARIANTS = ("", "+f3")  # the default voice and a variant the training never hears
 HELD_OUT_VARIANTS = ("+f3", "+m6")  # never trained on: `eval articulation`'s voices
+# The validation split: written for it, dense in bilabials, in no other corpus (a test checks).
+VALIDATION_SENTENCES = {
+    "en": ("Bobby brought a bumpy melon to the picnic.", "Mark spilled maple syrup on the brown map.",
+           "Pam and Paul swam past the empty boats.", "The member bought a bamboo lamp in Memphis.",
+           "Baby Mia plays with a purple bubble pipe.", "Put the bread by the brim of the pan.",
+           "Maybe the boy lost his blue mittens by the pump.", "Bart paid the bill before the film began."),
+    "ca": ("La Maria beu una tassa de llet amb mel.", "El meu germà petit juga a pilota.",
+           "Plou molt a Barcelona aquest matí.", "La mare compra pa i pomes al mercat.",
+           "El pare pinta la porta de blau.", "Mon oncle viu a prop de la platja.",
+           "M'agrada molt la música popular.", "Bon dia, em passes el paper blanc?"),
+}
 OTHER_TRAIN_VOICES = ("flite:awb", "flite:rms", "flite:kal16", "festival:kal", "festival:ked")  # slt is held out
-VALIDATION_VARIANT = "+m1"  # a training voicing, in no evaluation
+VALIDATION_VOICES = ("flite:awb", "flite:rms", "flite:kal16", "festival:kal", "festival:ked", "festival:ona")
+VALIDATION_VARIANT = "+m1"  # the eSpeak voicing that validates where no other synthesizer is installed
 OTHER_VOICINGS = 3  # rate and pitch voicings of each English sentence per other voice
 
 
@@ -135,6 +154,7 @@ class Utterance:
     voice: str  # eSpeak voice name with variant, e.g. "de+f2"
     audio: np.ndarray  # (samples,) float32 at FEATURE_RATE
     targets: np.ndarray  # (F, 9) articulator values in [0, 1], frame k at k * 10 ms
+    phonemes: Timeline[str] | None = None  # what the targets were made from (validation scores events)
 
 
 def speak(text: str, lang: str, variant: str = "", rate: int = 165, pitch: int = 0) -> Utterance:
@@ -143,17 +163,18 @@ def speak(text: str, lang: str, variant: str = "", rate: int = 165, pitch: int =
     track = articulate(speech.phonemes, speech.duration_ms, TARGET_FPS, lang, speech.audio, speech.sample_rate)
     voice = tts.LANGUAGES[lang] + variant
     audio = resample(speech.audio, speech.sample_rate, FEATURE_RATE)
-    return Utterance(lang, text, voice, audio, track.values.astype(np.float32))
+    return Utterance(lang, text, voice, audio, track.values.astype(np.float32), speech.phonemes)
 
 
 def speak_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float | None = None) -> Utterance:
-    """One English sentence in another synthesizer's voice (`speech.synthesizers`)."""
+    """One sentence, in the voice's language, in another synthesizer's voice (`speech.synthesizers`)."""
     from mirrorface.speech.synthesizers import synthesize_other
 
     speech = synthesize_other(text, voice, stretch, f0_hz)
-    track = articulate(speech.phonemes, speech.duration_ms, TARGET_FPS, "en", speech.audio, speech.sample_rate)
+    track = articulate(speech.phonemes, speech.duration_ms, TARGET_FPS, speech.lang, speech.audio,
+                       speech.sample_rate)
     audio = resample(speech.audio, speech.sample_rate, FEATURE_RATE)
-    return Utterance("en", text, voice, audio, track.values.astype(np.float32))
+    return Utterance(speech.lang, text, voice, audio, track.values.astype(np.float32), speech.phonemes)
 
 
 def split(lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -187,15 +208,19 @@ def held_out_corpus() -> list[Utterance]:
             for variant in EVAL_VARIANTS]
 
 
-def validation_corpus(other_voices: tuple[str, ...] = ()) -> list[Utterance]:
-    """Voices trained on, sentences not: what the closure threshold is calibrated on (no
-    held-out voice, nor `held_out_corpus`). The held-out English sentences in each of
-    `other_voices`, the voices unlike eSpeak's that the threshold is for (on eSpeak's voices the
-    closure output is sure either way); without any, the held-out sentences of every language
-    in the training variant VALIDATION_VARIANT."""
-    if other_voices:
-        return [speak_other(text, voice) for voice in other_voices for text in split("en")[1]]
-    return [speak(text, lang, VALIDATION_VARIANT) for lang in SENTENCES for text in split(lang)[1]]
+def validation_corpus(voices: tuple[str, ...] = (), sentences_per_language: int | None = None) -> list[Utterance]:
+    """What the closure threshold is calibrated on and recipes are chosen on: VALIDATION_SENTENCES,
+    which no training run and no evaluation speaks, in each of `voices` (other synthesizers',
+    `VALIDATION_VOICES`: the voices unlike eSpeak's that the threshold is for; on eSpeak's voices
+    the closure output is sure either way), in its language, at its own rate and pitch. Without
+    any voice, the English ones in the trained eSpeak variant VALIDATION_VARIANT. A quick run
+    takes the first `sentences_per_language`."""
+    from mirrorface.speech.synthesizers import language
+
+    if voices:
+        return [speak_other(text, voice) for voice in voices
+                for text in VALIDATION_SENTENCES[language(voice)][:sentences_per_language]]
+    return [speak(text, "en", VALIDATION_VARIANT) for text in VALIDATION_SENTENCES["en"][:sentences_per_language]]
 
 
 def stretch_targets(targets: np.ndarray, speed: float, n_frames: int) -> np.ndarray:

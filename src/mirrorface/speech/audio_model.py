@@ -134,28 +134,31 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
     meta = {"data": asdict(config), "utterances": len(corpus), "voices": voices}
     result = fit(model, lambda rng: _batch(corpus, config, model.config, rng), loop, out, resume=resume,
                  progress=progress, meta=meta)
-    threshold, f1 = calibrate_threshold(model, audio_corpus.validation_corpus(
-        tuple(v for v in config.other_voices if available(v))))
-    model.config = replace(model.config, closure_threshold=threshold)
-    save_audio_model(model, out, {**read_meta(out),
-                                  "closure_calibration": {"threshold": threshold, "validation_f1": f1}})
+    calibrate_audio_model(out, model, config.sentences_per_language)
     return result
 
 
-def calibrate_threshold(model: Audio2Artic, corpus: list[audio_corpus.Utterance]) -> tuple[float, float]:
-    """(threshold, frame F1): the closure probability threshold, in steps of 0.05, whose closure
-    frames best match the targets' (bilabial > 0.5) on `corpus`, pooled over its frames."""
-    probs, closed = [], []
-    for utt in corpus:
-        prob = predict_frames(model, utt.audio, FEATURE_RATE)[1]
-        n = min(len(prob), len(utt.targets))
-        probs.append(prob[:n])
-        closed.append(utt.targets[:n, BILABIAL] > 0.5)
-    prob, shut = np.concatenate(probs), np.concatenate(closed)
-    candidates = np.round(np.arange(0.05, 0.96, 0.05), 2)
-    f1 = [2 * np.sum(shut & (prob > t)) / max(1, shut.sum() + (prob > t).sum()) for t in candidates]
-    best = int(np.argmax(f1))
-    return float(candidates[best]), round(float(f1[best]), 4)
+def calibrate_audio_model(out: str | Path, model: Audio2Artic | None = None,
+                          sentences_per_language: int | None = None) -> dict:
+    """Choose the closure threshold of the model in `out` (or `model`, to be saved there) on the
+    validation split (`eval.audio_validation.calibrate_threshold`) and save it with its figures.
+
+    Returns:
+        {"threshold", "max_vowel_shut", "validation": {voice: bilabial hit, late control, vowel
+        time shut}}, as kept in the checkpoint's config.json.
+    """
+    from mirrorface.eval.audio_validation import MAX_VOWEL_SHUT, calibrate_threshold
+
+    model = model or load_audio_model(out)
+    validation = audio_corpus.validation_corpus(tuple(v for v in audio_corpus.VALIDATION_VOICES if available(v)),
+                                                sentences_per_language)
+    threshold, figures = calibrate_threshold(model, validation)
+    model.config = replace(model.config, closure_threshold=threshold)
+    per_voice = {voice: {key: f[key]["rate"] for key in ("bilabial", "bilabial_shifted", "vowel_closed")}
+                 for voice, f in {**figures["per_voice"], "all": figures["all"]}.items()}
+    calibration = {"threshold": threshold, "max_vowel_shut": MAX_VOWEL_SHUT, "validation": per_voice}
+    save_audio_model(model, out, {**read_meta(out), "closure_calibration": calibration})
+    return calibration
 
 
 @torch.no_grad()
@@ -164,7 +167,10 @@ def predict_frames(model: Audio2Artic, audio: np.ndarray, sample_rate: int) -> t
 
     The lips are shut (bilabial 1) wherever the closure probability exceeds the model's
     calibrated `closure_threshold`: the closure output finds closures a voice unlike the
-    training's leaves half-shut on the bilabial articulator.
+    training's leaves half-shut on the bilabial articulator. Only the bilabial articulator: teeth
+    the model still shows keep the drawn lips apart, which on validation speech guards vowels
+    better than shutting everything as `articulate` does (more hits within the same vowel time
+    shut; docs/lipsync.md).
     """
     training = model.training
     mel = torch.from_numpy(features(audio, sample_rate, model.config))[None]  # (1, T, n_mels)

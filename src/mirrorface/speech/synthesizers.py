@@ -13,8 +13,14 @@ eSpeak's conventions so that everything downstream (`articulate`, `closure_inter
 them alike: pauses are gaps, and a voiceless stop (p, t, k) starts at its release burst, not at
 its closure (its segment's silent start is left as a gap, which is where the lips shut).
 
-Debian packages: `flite` (awb, rms, slt), `festival`, `festvox-us-slt-hts`, `festvox-kallpc16k`
-and `festvox-kdlpc16k`.
+One more Festival voice is a woman's, recorded in another language (`FOREIGN_VOICES`): Catalan
+ona, an HTS voice as us-slt-hts is. It speaks its own language only; its phones (SAMPA-like) are
+mapped to eSpeak-style mnemonics by `_FOREIGN_PHONES`, and the rest read as eSpeak's letters do
+(`articulation_of`). The audio model validates on it (`audio_corpus.validation_corpus`): the
+training speakers of English are men, and the held-out speaker slt is a woman.
+
+Debian packages: `flite` (awb, rms, slt), `festival`, `festvox-us-slt-hts`, `festvox-kallpc16k`,
+`festvox-kdlpc16k` and `festvox-ca-ona-hts`.
 """
 
 from __future__ import annotations
@@ -32,7 +38,13 @@ from mirrorface.speech.tts import Speech
 from mirrorface.timeline import Timed, Timeline
 
 VOICES = ("flite:awb", "flite:rms", "flite:slt", "flite:kal16", "festival:slt_hts", "festival:kal", "festival:ked")
-_FESTIVAL_VOICE = {"slt_hts": "cmu_us_slt_arctic_hts", "kal": "kal_diphone", "ked": "ked_diphone"}
+FOREIGN_VOICES = {"festival:ona": "ca"}  # voice -> the language it speaks
+_FESTIVAL_VOICE = {"slt_hts": "cmu_us_slt_arctic_hts", "kal": "kal_diphone", "ked": "ked_diphone",
+                   "ona": "upc_ca_ona_hts"}
+# The foreign voice's phones whose eSpeak-style letters differ (the stress mark is dropped first):
+# Catalan's schwa, trill and palatals.
+_FOREIGN_PHONES = {"ax": "@", "rr": "r", "J": "n^", "L": "l^"}
+_PAUSES = ("pau", "#", "_")  # Festival's silences, by voice
 FESTIVAL_VOICES = Path("/usr/share/festival/voices")  # one folder per language, then per voice
 
 _FESTIVAL_SCRIPT = """(voice_{voice})
@@ -42,6 +54,19 @@ _FESTIVAL_SCRIPT = """(voice_{voice})
 (utt.save.wave utt "{wav}" 'riff)
 (mapcar (lambda (s) (format t "%s:%f\\n" (item.name s) (item.feat s "end"))) (utt.relation.items utt 'Segment))
 """
+
+
+def language(voice: str) -> str:
+    """The language a voice speaks: English, or a foreign voice's own."""
+    return FOREIGN_VOICES.get(voice, "en")
+
+
+def _foreign_mnemonic(phone: str) -> str | None:
+    """A foreign Festival voice's phone -> an eSpeak-style mnemonic, or None for a pause."""
+    if phone in _PAUSES:
+        return None
+    base = phone[:-1] if phone.endswith("1") and len(phone) > 1 else phone  # "a1": stressed a
+    return _FOREIGN_PHONES.get(base, base)
 
 
 def available(voice: str) -> bool:
@@ -81,13 +106,14 @@ def _release_ms(audio: np.ndarray, rate: int, start: int, end: int) -> int:
 
 
 def _timeline(segments: list[tuple[str, float]], audio: np.ndarray | None = None,
-              rate: int | None = None) -> Timeline[str]:
-    """Segments ending at their times -> eSpeak mnemonics (ms), in eSpeak's conventions (pauses
-    are gaps; with the audio, voiceless stops start at their release)."""
+              rate: int | None = None, lang: str = "en") -> Timeline[str]:
+    """Segments (ARPAbet for English, else a foreign voice's phones) ending at their times ->
+    eSpeak mnemonics (ms), in eSpeak's conventions (pauses are gaps; with the audio, voiceless
+    stops start at their release)."""
     out, start = [], 0
     for phone, end_s in segments:
         end = int(round(end_s * 1000))
-        symbol = to_espeak(phone)
+        symbol = to_espeak(phone) if lang == "en" else _foreign_mnemonic(phone)
         if end > start and symbol is not None:
             begin = _release_ms(audio, rate, start, end) if audio is not None and symbol in VOICELESS_STOPS else start
             out.append(Timed(begin, end, symbol))
@@ -96,7 +122,8 @@ def _timeline(segments: list[tuple[str, float]], audio: np.ndarray | None = None
 
 
 def synthesize_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float | None = None) -> Speech:
-    """English `text` spoken by `voice` (one of VOICES), with its segment timeline.
+    """`text` spoken by `voice` (one of VOICES, English; or of FOREIGN_VOICES, in its language),
+    with its segment timeline.
 
     Every voice takes a duration stretch (>1: slower), Flite's also a mean pitch in Hz
     (training voicings); Festival's keep their own pitch.
@@ -106,11 +133,11 @@ def synthesize_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float |
     """
     from mirrorface.speech.audio import load_audio
 
-    if voice not in VOICES:
-        raise MirrorfaceError(f"unknown voice {voice!r}; choose one of {', '.join(VOICES)}")
+    if voice not in VOICES and voice not in FOREIGN_VOICES:
+        raise MirrorfaceError(f"unknown voice {voice!r}; choose one of {', '.join([*VOICES, *FOREIGN_VOICES])}")
     if not available(voice):
-        raise MirrorfaceError(f"{voice} is not installed (apt-get install flite festival festvox-us-slt-hts "
-                              f"festvox-kallpc16k festvox-kdlpc16k)")
+        raise MirrorfaceError(f"{voice} is not installed (make .venv/.installed installs every voice's "
+                              f"Debian package)")
     engine, name = voice.split(":")
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "speech.wav"
@@ -124,13 +151,14 @@ def synthesize_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float |
             script = Path(tmp) / "say.scm"
             clean = text.replace("\\", " ").replace('"', " ")
             script.write_text(_FESTIVAL_SCRIPT.format(voice=_FESTIVAL_VOICE[name], stretch=stretch, text=clean,
-                                                      wav=wav))
+                                                      wav=wav),
+                              encoding="latin-1", errors="replace")  # Festival reads bytes, as Latin-1
             run = subprocess.run(["festival", "-b", str(script)], capture_output=True, text=True, check=False)
         if run.returncode != 0 or not wav.exists():
             raise MirrorfaceError(f"{voice} could not speak {text!r}: {run.stderr.strip()[-200:]}")
         rate = 16000
         audio = load_audio(wav, sample_rate=rate)
-    phonemes = _timeline(_segments(run.stdout), audio, rate)
+    phonemes = _timeline(_segments(run.stdout), audio, rate, language(voice))
     if not len(phonemes) or not np.any(audio):
         raise MirrorfaceError(f"{voice} spoke nothing for {text!r}")
-    return Speech(audio.astype(np.float32), rate, phonemes, "en")
+    return Speech(audio.astype(np.float32), rate, phonemes, language(voice))

@@ -1,0 +1,71 @@
+"""The audio model on its validation split, scored as `mirrorface eval articulation` scores it,
+and its closure threshold chosen there.
+
+`audio_corpus.validation_corpus` is speech no training run and no evaluation uses; recipes and
+the closure threshold are chosen on it, never on the held-out voices. Each utterance is scored
+on the learned/planned path exactly as `eval.unseen_speech` scores the test sentences: bilabial
+hits of the predicted track against the speech's own closures (with the 500 ms late control),
+lips shut in vowel time, at PROBE_RATE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from mirrorface.articulation.sources import Utterance
+from mirrorface.eval import articulation as art
+from mirrorface.eval.unseen_speech import PROBE_RATE, Truth, measure, pool
+from mirrorface.models.audio2artic import Audio2Artic
+from mirrorface.speech import audio_corpus
+from mirrorface.speech.audio_model import predict_articulation
+from mirrorface.speech.features import FEATURE_RATE
+
+THRESHOLDS = tuple(np.round(np.arange(0.05, 0.96, 0.05), 2).tolist())  # the candidates, in steps of 0.05
+# Lips shut in vowel time allowed on validation: 2 points under the issue's 10%, for voices that
+# differ from the validation's.
+MAX_VOWEL_SHUT = 0.08
+
+
+def validation_scores(model: Audio2Artic, corpus: list[audio_corpus.Utterance],
+                      thresholds: tuple[float, ...] | None = None) -> dict[float, dict]:
+    """{closure threshold: {"per_voice": {voice: pooled figures}, "all": pooled}} on `corpus`
+    (utterances with phonemes), at each of `thresholds` (default: the model's own)."""
+    own = model.config
+    truths = [Truth.of(Utterance(u.audio, FEATURE_RATE, u.lang, u.phonemes, "tts")) for u in corpus]
+    out = {}
+    try:
+        for threshold in thresholds or (own.closure_threshold,):
+            model.config = replace(own, closure_threshold=threshold)  # predictions shape closures by it
+            rows: dict[str, list[dict]] = {}
+            for utt, truth in zip(corpus, truths, strict=True):
+                values = predict_articulation(model, utt.audio, FEATURE_RATE, PROBE_RATE)
+                rows.setdefault(utt.voice, []).append(measure(
+                    art.target_gap_mm(values), art.target_labiodental_contact(values), PROBE_RATE, truth))
+            out[threshold] = {"per_voice": {v: pool(r) for v, r in rows.items()},
+                              "all": pool([r for rs in rows.values() for r in rs])}
+    finally:
+        model.config = own
+    return out
+
+
+def pick_threshold(scores: dict[float, dict], max_vowel_shut: float = MAX_VOWEL_SHUT) -> float:
+    """Of the thresholds scored (`validation_scores`), the one with the most bilabial hits whose
+    lips stay shut in at most `max_vowel_shut` of vowel time (ties: the higher threshold); where
+    none does, the one that shuts them least."""
+    def shut(t: float) -> float:
+        return scores[t]["all"]["vowel_closed"]["rate"] or 0.0
+
+    allowed = [t for t in scores if shut(t) <= max_vowel_shut]
+    if not allowed:
+        return min(scores, key=shut)
+    return max(allowed, key=lambda t: (scores[t]["all"]["bilabial"]["rate"] or 0.0, t))
+
+
+def calibrate_threshold(model: Audio2Artic, corpus: list[audio_corpus.Utterance],
+                        max_vowel_shut: float = MAX_VOWEL_SHUT) -> tuple[float, dict]:
+    """(threshold, its validation figures): `pick_threshold` of THRESHOLDS scored on `corpus`."""
+    scores = validation_scores(model, corpus, THRESHOLDS)
+    best = pick_threshold(scores, max_vowel_shut)
+    return best, scores[best]
