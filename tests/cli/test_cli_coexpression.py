@@ -1,5 +1,6 @@
 """`mirrorface coexpress`, `train inverse|predictive` and `eval coexpression` as a user runs them."""
 
+import json
 import os
 import subprocess
 import sys
@@ -72,3 +73,6 @@ def test_train_inverse_quick_records_trains_and_scores(tmp_path):
     assert (tmp_path / "d" / "upper" / "meta" / "info.json").is_file()
     assert (tmp_path / "d" / "more" / "lower" / "meta" / "info.json").is_file()
     assert "nearest neighbour" in result.stdout
+    training = json.loads((tmp_path / "m" / "config.json").read_text())["training"]
+    assert training["more_frames"] == 6
+    assert training["upper_frames"] == training["lower_frames"] == 10 + 6  # 12 less the 2 held out, + the extra

@@ -112,3 +112,18 @@ def test_extra_frames_join_the_training_side_only(emo26, tmp_path, monkeypatch):
     assert held_out.lower.commands[:, 0].tolist() == [108, 109]
     plain, _ = selfmodel.training_data(emo26, tmp_path, rest)
     assert len(plain.upper) == 8 and len(plain.lower) == 8
+
+
+def test_extra_frames_leave_a_missing_half_one_resting_frame(lips10, tmp_path, monkeypatch):
+    from mirrorface.coexpression import selfmodel
+
+    outputs = CommandSet.of(lips10, symmetric=False)
+    rest = np.zeros((113, 2), np.float32)
+    n = len(outputs.names)
+    resting = StillFrames(rest[None], np.zeros((1, n)))  # lips10 has no upper half: its resting face stands in
+    lower = StillFrames(np.ones((10, 113, 2), np.float32), np.ones((10, n)))
+    recorded = {tmp_path: SelfModelData(resting, lower, rest, outputs),
+                tmp_path / selfmodel.MORE: SelfModelData(resting, lower, rest, outputs)}
+    monkeypatch.setattr(selfmodel, "load_selfmodel", lambda spec, root, rest, symmetric=True: recorded[root])
+    train, _ = selfmodel.training_data(lips10, tmp_path, rest, symmetric=False, more=4)
+    assert len(train.upper) == 1 and len(train.lower) == 8 + 4

@@ -114,3 +114,16 @@ def test_hold_jitter_is_how_much_the_sent_commands_shake_while_the_person_holds_
     assert still["hold_jitter"] == 0.0
     assert shaking["hold_jitter"] == pytest.approx(0.05 / 2, rel=1e-5)  # corner_y: the mean of the two corners
     assert summarize([still, shaking])["median_hold_jitter"] == pytest.approx(0.05 / 4, rel=1e-5)
+
+
+def test_hold_jitter_starts_when_the_loop_sees_the_apex_not_when_the_person_makes_it(emo26):
+    outputs = CommandSet.of(emo26)
+    steady = robot_ticks(emo26, jump_at=1.2)
+    corner = emo26.index_of("corner_left_y")
+    # the corner shakes only in the 0.2 s after the apex (2.0 s), before a camera 0.2 s late shows it to the loop
+    shaky = [replace(t, sent=t.sent + (0.05 * (k % 2) if 2.0 <= t.time < 2.15 else 0.0) * np.eye(len(t.sent))[corner])
+             for k, t in enumerate(steady)]
+    [prompt] = event_timings(shaky, SyntheticSource([video()], latency_s=0.0), outputs, PERIOD)
+    [late] = event_timings(shaky, SyntheticSource([video()], latency_s=0.2), outputs, PERIOD)
+    assert prompt["hold_jitter"] > 0.0
+    assert late["hold_jitter"] == 0.0

@@ -167,6 +167,8 @@ class CoexpressionLoop:
         activation = None
         command = self.face.spec.neutral
         if observation.landmarks is not None:
+            if t - self._last_seen > self.deadline:  # the face comes back: its jump is no movement to smooth or lead
+                self.smoother.reset()
             self._last_seen = t
             command, activation = self._decide(t, observation.landmarks)
         elif t - self._last_seen <= self.deadline:

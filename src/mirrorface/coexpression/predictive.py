@@ -8,7 +8,9 @@ dataset), so "held out" means other people.
 
 Evaluation follows the paper: for every video, the model sees the 4 frames ending at the peak
 activation and predicts the target face; the error is the mean absolute error over the 113 x 2
-target landmarks (canonical frame units: the face is about 0.48 wide). Baselines: mimicry (the
+target landmarks (canonical frame units: the face is about 0.48 wide), against the camera's frame at the
+detector's target, as the paper scores it (the labels of generated people are their noise-free faces, so
+this reference carries jitter the model was not trained towards). Baselines: mimicry (the
 face at the peak activation) and random search (the target face of a random video of another
 participant, or a random face from a pool the caller gives, e.g. the robot's own babbling).
 Welch's t-test compares the means, as in the paper; a paired t-test is reported too.

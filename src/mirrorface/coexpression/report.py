@@ -154,8 +154,10 @@ def timing_section(spec: FaceSpec, parts: Parts, smiles: list, k: float, seed: i
     source = SyntheticSource(smiles)
     # The face the person made: the generator's noise-free apex face, from their noise-free resting face. Until
     # then the reference was the camera's apex frame, whose jitter moves the commands by as much as the criterion
-    # allows; its figures are kept beside the new ones.
-    apex, made, camera = [v.apex_frame for v in smiles], [v.clean for v in smiles], [v.landmarks for v in smiles]
+    # allows; its figures are kept beside the new ones. A video with no noise-free track (a real one) is measured
+    # against what the camera saw.
+    apex, camera = [v.apex_frame for v in smiles], [v.landmarks for v in smiles]
+    made = [v.landmarks if v.clean is None else v.clean for v in smiles]
     apex_commands, calm = face_commands(parts, made, apex, k)
     single_frame, camera_calm = face_commands(parts, camera, apex, k)
     before, _ = face_commands(parts, camera, [max(a - 1, 0) for a in apex], k)  # the camera's frame before the apex

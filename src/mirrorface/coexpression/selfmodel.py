@@ -254,7 +254,10 @@ def training_data(spec: FaceSpec, root: Path, rest: np.ndarray, symmetric: bool 
     train, held_out = load_selfmodel(spec, root, rest, symmetric).split()
     if more > 0:
         extra = load_selfmodel(spec, root / MORE, rest, symmetric)
-        first = [StillFrames(half.landmarks[:more], half.commands[:more]) for half in (extra.upper, extra.lower)]
+        recorded = selfmodel_folders(root / MORE, extra.outputs)  # a half the face lacks stays its one resting frame
+        first = [StillFrames(frames.landmarks[:n], frames.commands[:n])
+                 for name, frames in (("upper", extra.upper), ("lower", extra.lower))
+                 for n in [more if name in recorded else 0]]
         train = train.extended(SelfModelData(*first, rest, extra.outputs))
     return train, held_out
 

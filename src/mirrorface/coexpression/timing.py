@@ -84,9 +84,11 @@ def hold_jitter(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet,
     """How much the robot's commands shake while the person holds the apex (the `HOLD_S` after it, where the face
     relaxes by a few percent at most): the mean L1 change of the sent expression commands from tick to tick."""
     video = source.videos[clip]
-    apex = source.starts[clip] + video.apex_frame / video.fps
-    sent = outputs.from_face(np.array([t.sent for t in ticks if t.clip == clip and apex <= t.time <= apex + HOLD_S]))
-    return float(np.abs(np.diff(sent, axis=0)).sum(-1).mean()) if len(sent) > 1 else float("nan")
+    seen = source.starts[clip] + video.apex_frame / video.fps + source.latency_s  # the loop sees the apex this late
+    sent = [t.sent for t in ticks if t.clip == clip and seen <= t.time <= seen + HOLD_S]
+    if len(sent) < 2:
+        return float("nan")
+    return float(np.abs(np.diff(outputs.from_face(np.array(sent)), axis=0)).sum(-1).mean())
 
 
 def event_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float,
