@@ -15,14 +15,10 @@ import json
 import time
 from pathlib import Path
 
-from mirrorface.eval.audio_validation import MAX_VOWEL_SHUT, THRESHOLDS, pick_threshold, validation_scores
+from mirrorface.eval.audio_validation import MAX_VOWEL_SHUT, THRESHOLDS, percent, pick_threshold, validation_scores
 from mirrorface.speech import audio_corpus
 from mirrorface.speech.audio_model import load_audio_model
 from mirrorface.speech.synthesizers import available
-
-
-def _pct(figure: dict) -> str:
-    return "-" if figure["rate"] is None else f"{100 * figure['rate']:.1f}%"
 
 
 def main() -> None:
@@ -41,7 +37,8 @@ def main() -> None:
                         f" (the most hits within {MAX_VOWEL_SHUT:.0%} vowel time shut)" if threshold == picked else ""))
         print(f"threshold {threshold:.2f}{mark}: bilabial hit (late), vowel time shut")
         for voice, f in [*figures["per_voice"].items(), ("all", figures["all"])]:
-            print(f"  {voice:16s} {_pct(f['bilabial'])} ({_pct(f['bilabial_shifted'])}), {_pct(f['vowel_closed'])}")
+            print(f"  {voice:16s} {percent(f['bilabial']['rate'])} ({percent(f['bilabial_shifted']['rate'])}), "
+                  f"{percent(f['vowel_closed']['rate'])}")
     print(f"{len(corpus)} utterances, {time.perf_counter() - began:.0f} s")
     if args.out:
         args.out.write_text(json.dumps({str(k): v for k, v in scores.items()}, indent=1))

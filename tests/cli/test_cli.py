@@ -75,6 +75,7 @@ def test_render_reports_a_pose_pulled_back_by_safety(tmp_path):
     (["eval", "face", "--samples", "3"], "samples"),
     (["eval", "audio", "--sentences", "0"], "--sentences"),
     (["train", "audio", "--out", "{tmp}/m", "--steps", "0"], "steps"),
+    (["train", "audio", "--out", "{tmp}/m", "--calibrate", "--steps", "10", "--force"], "drop --steps, --force"),
     (["face", "frobnicate"], "frobnicate"),
 ])
 def test_bad_input_gets_one_error_line(args, needle, tmp_path):

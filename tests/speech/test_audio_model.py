@@ -131,29 +131,10 @@ def test_predictions_land_on_frame_times(quick_run):
     assert np.allclose(values[3], frames[10], atol=1e-6)  # 100 ms is frame 3 at 30 fps, 10 at 100 Hz
 
 
-def test_training_calibrates_the_closure_threshold_and_keeps_it_with_the_model(quick_run):
+def test_training_leaves_the_closure_threshold_to_the_calibration(quick_run):
     config = json.loads((quick_run[0] / "config.json").read_text())
-    calibration = config["training"]["closure_calibration"]
-    assert config["model"]["closure_threshold"] == calibration["threshold"]
-    assert 0.05 <= calibration["threshold"] <= 0.95
-    assert 0 <= calibration["validation"]["all"]["bilabial"] <= 1  # the validation figures it was chosen by
-
-
-def test_a_trained_model_is_calibrated_again_in_place_keeping_its_training_record(quick_run, tmp_path):
-    import shutil
-
-    from mirrorface.speech.audio_model import calibrate_audio_model
-
-    for name in ("model.safetensors", "config.json"):
-        shutil.copy(quick_run[0] / name, tmp_path / name)
-    stale = json.loads((tmp_path / "config.json").read_text())
-    stale["model"]["closure_threshold"], stale["training"]["closure_calibration"] = 0.99, {}
-    (tmp_path / "config.json").write_text(json.dumps(stale))
-    figures = calibrate_audio_model(tmp_path, sentences_per_language=1)
-    config = json.loads((tmp_path / "config.json").read_text())
-    assert config["model"]["closure_threshold"] == figures["threshold"] != 0.99
-    assert config["training"]["closure_calibration"] == figures
-    assert config["training"]["data"] == stale["training"]["data"]  # the training record is kept
+    assert config["model"]["closure_threshold"] == QUICK_MODEL_CONFIG.closure_threshold  # the config's own
+    assert "closure_calibration" not in config["training"]  # eval.audio_validation chooses it
 
 
 def test_the_validation_split_shares_no_sentence_or_voice_with_training_or_any_evaluation():
@@ -220,6 +201,11 @@ def test_cli_quick_trains_and_refuses_to_overwrite(tmp_path):
     result = runner.invoke(app, ["audio", "--out", str(tmp_path), "--quick", "--quiet", "--steps", "3"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "config.json").is_file()
+    config = json.loads((tmp_path / "config.json").read_text())  # trained, then calibrated
+    calibration = config["training"]["closure_calibration"]
+    assert config["model"]["closure_threshold"] == calibration["threshold"]
+    assert 0.05 <= calibration["threshold"] <= 0.95
+    assert 0 <= calibration["validation"]["all"]["bilabial"] <= 1  # the validation figures it was chosen by
     again = runner.invoke(app, ["audio", "--out", str(tmp_path), "--quick", "--quiet"])
     assert isinstance(again.exception, MirrorfaceError) and "--resume" in str(again.exception)
 

@@ -4,6 +4,7 @@ Example:
     mirrorface train audio --out models/audio2artic              # the default budget (~10 min CPU)
     mirrorface train audio --out /tmp/a2a --quick                # a smoke test, under 30 s
     mirrorface train audio --out models/audio2artic --steps 6000 --resume   # train on
+    mirrorface train audio --out models/audio2artic --calibrate  # choose its closure threshold again
 The audio model maps any waveform (any language, any voice) to the nine articulator
 trajectories; `--out` receives model.safetensors + config.json, plus the train state.
 """
@@ -37,35 +38,37 @@ def _group() -> None:
 @app.command("audio")
 def audio(
     out: Path = typer.Option(..., help="Checkpoint folder (model.safetensors, config.json, train state)."),
-    quick: bool = typer.Option(False, help="A tiny model and corpus, for smoke tests (< 30 s)."),
+    quick: bool = typer.Option(False, help="A tiny model and corpus, for smoke tests (< 30 s); with --calibrate, "
+                               "the first validation sentences only."),
     steps: int = typer.Option(None, help="Optimiser steps in total (default 2500, or 30 with --quick)."),
-    seed: int = typer.Option(0, help="Seeds the corpus voices, the initial weights and every batch."),
+    seed: int = typer.Option(None, help="Seeds the corpus voices, the initial weights and every batch (default 0)."),
     resume: bool = typer.Option(False, help="Continue the run saved in --out up to --steps."),
     calibrate: bool = typer.Option(False, help="Train nothing: choose the closure threshold of the model in "
-                                   "--out again, on the validation split."),
+                                   "--out again, on the validation split. Rewrites only the threshold and its "
+                                   "figures in --out's config.json (no --force needed; the weights stay)."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite a checkpoint already in --out."),
     quiet: bool = typer.Option(False, help="No progress bar."),
 ) -> None:
-    """Train the audio -> articulation model on eSpeak speech in 11 languages; print its scores."""
+    """Train the audio -> articulation model on eSpeak speech in 11 languages, choose its closure
+    threshold on the validation split; print its scores."""
+    from mirrorface.eval.audio_validation import calibrate_audio_model
     from mirrorface.models.audio2artic import Audio2ArticConfig
-    from mirrorface.speech.audio_model import (
-        TrainConfig,
-        calibrate_audio_model,
-        evaluate_audio_model,
-        train_audio_model,
-    )
+    from mirrorface.speech.audio_model import TrainConfig, evaluate_audio_model, train_audio_model
 
+    sentences = QUICK["sentences_per_language"] if quick else None  # validation sentences per language
     if calibrate:
-        figures = calibrate_audio_model(out)
-        typer.echo(f"{out}: closure threshold {figures['threshold']}; validation: " + ", ".join(
-            f"{voice} {100 * f['bilabial']:.1f}% hits ({100 * f['bilabial_shifted']:.1f}% late), "
-            f"{100 * f['vowel_closed']:.1f}% vowel time shut" for voice, f in figures["validation"].items()))
+        unused = [flag for flag, given in (("--steps", steps is not None), ("--seed", seed is not None),
+                                           ("--resume", resume), ("--force", force)) if given]
+        if unused:
+            raise MirrorfaceError(f"--calibrate trains nothing and rewrites only the threshold in {out}/config.json: "
+                                  f"drop {', '.join(unused)}")
+        _report_calibration(out, calibrate_audio_model(out, sentences))
         return
 
     if steps is not None and steps < 1:
         raise MirrorfaceError(f"--steps must be positive, got {steps}")
     _check_out(out, resume, force)
-    settings = {**(QUICK if quick else {}), "seed": seed}
+    settings = {**(QUICK if quick else {}), "seed": 0 if seed is None else seed}
     if steps is not None:
         settings["steps"] = steps
     config = TrainConfig(**settings)
@@ -76,6 +79,7 @@ def audio(
                                    progress=lambda step, total, loss: progress("training", step, total, loss))
     typer.echo(f"{out}: step {result['step']}, {result['parameters']} parameters, "
                f"{result['seconds']:.0f} s", err=True)
+    calibrate_audio_model(out, sentences)  # the closure threshold, kept in config.json
     if not quick:  # held-out scores: every language, unseen sentences and an unseen voice
         from mirrorface.speech.audio_model import load_audio_model
 
@@ -85,6 +89,14 @@ def audio(
             typer.echo(f"{lang:>4}  MAE {s['mae_mean']:.3f}  lip_open MAE {s['lip_open_mae']:.3f} "
                        f"(constant {s['lip_open_mae_constant']:.3f})  r {s['lip_open_corr']:.2f}  "
                        f"closure F1 {s['closure_f1']:.2f}")
+
+
+def _report_calibration(out: Path, calibration: dict) -> None:
+    from mirrorface.eval.audio_validation import percent
+
+    typer.echo(f"{out}: closure threshold {calibration['threshold']}; validation: " + ", ".join(
+        f"{voice} {percent(f['bilabial'])} hits ({percent(f['bilabial_shifted'])} late), "
+        f"{percent(f['vowel_closed'])} vowel time shut" for voice, f in calibration["validation"].items()))
 
 
 def _stage_bar(quiet: bool):

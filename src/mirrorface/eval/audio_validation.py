@@ -1,5 +1,6 @@
 """The audio model on its validation split, scored as `mirrorface eval articulation` scores it,
-and its closure threshold chosen there.
+and its closure threshold chosen there (`calibrate_audio_model`, which `mirrorface train audio`
+runs after training).
 
 `audio_corpus.validation_corpus` is speech no training run and no evaluation uses; recipes and
 the closure threshold are chosen on it, never on the held-out voices. Each utterance is scored
@@ -11,6 +12,7 @@ lips shut in vowel time, at PROBE_RATE.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -19,8 +21,10 @@ from mirrorface.eval import articulation as art
 from mirrorface.eval.unseen_speech import PROBE_RATE, Truth, measure, pool
 from mirrorface.models.audio2artic import Audio2Artic
 from mirrorface.speech import audio_corpus
-from mirrorface.speech.audio_model import predict_articulation
+from mirrorface.speech.audio_model import load_audio_model, predict_articulation, save_audio_model
 from mirrorface.speech.features import FEATURE_RATE
+from mirrorface.speech.synthesizers import available
+from mirrorface.training.folder import read_meta
 
 THRESHOLDS = tuple(np.round(np.arange(0.05, 0.96, 0.05), 2).tolist())  # the candidates, in steps of 0.05
 # Lips shut in vowel time allowed on validation: 2 points under the issue's 10%, for voices that
@@ -69,3 +73,35 @@ def calibrate_threshold(model: Audio2Artic, corpus: list[audio_corpus.Utterance]
     scores = validation_scores(model, corpus, THRESHOLDS)
     best = pick_threshold(scores, max_vowel_shut)
     return best, scores[best]
+
+
+def calibrate_audio_model(out: str | Path, sentences_per_language: int | None = None) -> dict:
+    """Choose the closure threshold of the audio model in the folder `out` on the validation split
+    (`calibrate_threshold`, every VALIDATION_VOICES voice installed; a quick run: the first
+    `sentences_per_language` sentences of each) and save it there with its figures. What changes
+    is config.json's model `closure_threshold` and its training record's `closure_calibration`;
+    the weights (written back as they were) and the rest of the training record stay.
+
+    Returns:
+        {"threshold", "max_vowel_shut", "validation": {voice or "all": {"bilabial" (hit rate),
+        "bilabial_shifted" (the late control), "vowel_closed" (vowel time shut)}}}, as kept in
+        config.json; a rate is None where the voice had nothing to score.
+
+    Raises:
+        MirrorfaceError: `out` holds no usable audio model.
+    """
+    model = load_audio_model(out)
+    validation = audio_corpus.validation_corpus(tuple(v for v in audio_corpus.VALIDATION_VOICES if available(v)),
+                                                sentences_per_language)
+    threshold, figures = calibrate_threshold(model, validation)
+    model.config = replace(model.config, closure_threshold=threshold)
+    per_voice = {voice: {key: f[key]["rate"] for key in ("bilabial", "bilabial_shifted", "vowel_closed")}
+                 for voice, f in {**figures["per_voice"], "all": figures["all"]}.items()}
+    calibration = {"threshold": threshold, "max_vowel_shut": MAX_VOWEL_SHUT, "validation": per_voice}
+    save_audio_model(model, out, {**read_meta(out), "closure_calibration": calibration})
+    return calibration
+
+
+def percent(rate: float | None) -> str:
+    """A validation rate as printed: "42.5%", or "-" where there was nothing to score (None)."""
+    return "-" if rate is None else f"{100 * rate:.1f}%"

@@ -36,7 +36,7 @@ class Audio2ArticConfig:
     closure_pos_weight: float = 3.0  # BCE weight of the closing frames: >1 trades false alarms for
     # fewer missed closures, which an observer sees first (a voice unlike the training's is unsure)
     closure_threshold: float = 0.5  # closure probability above which the lips are shut; calibrated
-    # after training on validation speech (`eval.audio_validation.calibrate_threshold`)
+    # after training on validation speech (`eval.audio_validation.calibrate_audio_model`)
 
     def __post_init__(self) -> None:
         for name in ("n_mels", "channels", "layers", "kernel", "n_out"):

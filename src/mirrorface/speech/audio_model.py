@@ -12,7 +12,7 @@ Checkpoints and the training loop are the package's own (`training.checkpoint`,
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -107,6 +107,10 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
             `steps` may differ (to train longer).
         progress: called as progress(step, total_steps, loss) after every step.
 
+    The closure threshold is left as the model config's (a resumed model's: its own);
+    `eval.audio_validation.calibrate_audio_model` chooses it on the validation split, as
+    `mirrorface train audio` does after training.
+
     Returns:
         {"step": last step, "losses": per-step losses of this run, "seconds", "parameters"}.
     """
@@ -132,33 +136,8 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
                       weight_decay=config.weight_decay, seed=config.seed, save_every=config.save_every)
     voices = sorted({u.voice for u in corpus})
     meta = {"data": asdict(config), "utterances": len(corpus), "voices": voices}
-    result = fit(model, lambda rng: _batch(corpus, config, model.config, rng), loop, out, resume=resume,
-                 progress=progress, meta=meta)
-    calibrate_audio_model(out, model, config.sentences_per_language)
-    return result
-
-
-def calibrate_audio_model(out: str | Path, model: Audio2Artic | None = None,
-                          sentences_per_language: int | None = None) -> dict:
-    """Choose the closure threshold of the model in `out` (or `model`, to be saved there) on the
-    validation split (`eval.audio_validation.calibrate_threshold`) and save it with its figures.
-
-    Returns:
-        {"threshold", "max_vowel_shut", "validation": {voice: bilabial hit, late control, vowel
-        time shut}}, as kept in the checkpoint's config.json.
-    """
-    from mirrorface.eval.audio_validation import MAX_VOWEL_SHUT, calibrate_threshold
-
-    model = model or load_audio_model(out)
-    validation = audio_corpus.validation_corpus(tuple(v for v in audio_corpus.VALIDATION_VOICES if available(v)),
-                                                sentences_per_language)
-    threshold, figures = calibrate_threshold(model, validation)
-    model.config = replace(model.config, closure_threshold=threshold)
-    per_voice = {voice: {key: f[key]["rate"] for key in ("bilabial", "bilabial_shifted", "vowel_closed")}
-                 for voice, f in {**figures["per_voice"], "all": figures["all"]}.items()}
-    calibration = {"threshold": threshold, "max_vowel_shut": MAX_VOWEL_SHUT, "validation": per_voice}
-    save_audio_model(model, out, {**read_meta(out), "closure_calibration": calibration})
-    return calibration
+    return fit(model, lambda rng: _batch(corpus, config, model.config, rng), loop, out, resume=resume,
+               progress=progress, meta=meta)
 
 
 @torch.no_grad()
