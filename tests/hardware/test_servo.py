@@ -103,6 +103,24 @@ def test_faults_end_safe_with_one_clear_error(make_rig, bus, fault, message):
         assert np.allclose(face.bus.from_raw([last[i] for i in face.bus.ids]), rig.spec.neutral, atol=1e-3)
 
 
+def test_ctrl_c_half_way_through_a_bus_call_still_ends_at_rest(rig):
+    face = make_face(rig.spec)
+    with pytest.raises(KeyboardInterrupt), face:
+        face.send(rig.spec.upper)
+        face.advance(0.1)
+        port, read = face.bus.port, face.bus.port.readPort
+
+        def interrupted(length):  # Ctrl-C while the SDK waits for a reply: the port is still marked busy
+            port.readPort = read
+            raise KeyboardInterrupt
+
+        port.readPort = interrupted
+        face.read_positions()
+    assert not face.is_connected
+    last = rig.received()[-1]
+    assert np.allclose(face.bus.from_raw([last[i] for i in face.bus.ids]), rig.spec.neutral, atol=1e-3)
+
+
 def test_torque_goes_off_after_a_fault_when_the_spec_says_so(make_rig):
     rig = make_rig("dynamixel", retries=0, torque_off_on_fault=True)
     with pytest.raises(BusFault), make_face(rig.spec) as face:

@@ -145,6 +145,8 @@ class SdkBus(MotorBus):
 
         The SDKs mark the port busy before writing and free it only once a reply is read, so a
         call that dies half-way leaves it marked: it is freed here, and the port stays known lost.
+        A call cut short by Ctrl-C frees it too: the face's way back to its safe pose writes next
+        (the SDK clears the port's input before each packet, so a late reply cannot be misread).
         """
         if self._lost:
             raise BusFault(f"{self.spec.bus.port}: the port is gone ({self._lost})")
@@ -154,6 +156,9 @@ class SdkBus(MotorBus):
             self.port.is_using = False
             self._lost = str(exc.args[-1]) if exc.args else type(exc).__name__
             raise BusFault(f"{self.spec.bus.port}: the port is gone ({self._lost})") from None
+        except BaseException:
+            self.port.is_using = False
+            raise
 
     def _check(self, result: int, what: str) -> None:
         if result != self.sdk.COMM_SUCCESS:
