@@ -3,6 +3,7 @@
 Examples:
     mirrorface coexpress --source synthetic --face emo26 --out coexpress.mp4
     mirrorface coexpress --source person.mp4 --mode mimic --out mimic.mp4
+    mirrorface coexpress --source person.mp4 --smoothing off   # the camera's faces as they come (or 0.5,100)
     mirrorface coexpress --source webcam:0 --seconds 30 --out live.mp4
     mirrorface train inverse --out models/inverse          # records data/emo26-selfmodel first if missing
     mirrorface train predictive --out models/predictive
@@ -42,6 +43,9 @@ def coexpress(
     seconds: float | None = typer.Option(None, help="How long to run (default: the whole source; 20 s for a webcam)."),
     rate: float = typer.Option(25.0, help="Loop rate in Hz."),
     k: float = typer.Option(None, help="The normalisation's scale K (default: the shipped calibration)."),
+    smoothing: str = typer.Option("1,300", help="The One Euro smoother on the faces the robot shows of the person: "
+                                  "'MIN_CUTOFF_HZ,BETA' (a still face's cutoff; how fast it opens as the face "
+                                  "moves) or 'off'."),
     inverse: Path | None = typer.Option(None, help="Inverse model folder (default: the shipped one)."),
     predictive: Path | None = typer.Option(None, help="Predictive model folder (default: the shipped one)."),
     participants: int = typer.Option(2, help="Synthetic people (4 expressions each) for --source synthetic."),
@@ -65,7 +69,7 @@ def coexpress(
         raise MirrorfaceError(f"--out must name an .mp4 file, got {out}")
     _one_thread()
     live = source.startswith("webcam:")
-    config = session.loop_config(mode, rate, k, realtime=live)
+    config = session.loop_config(mode, rate, k, realtime=live, smoothing=session.smoothing_of(smoothing))
     spec = load_spec(face)
     person = open_source(source, participants=participants, seed=seed)
     duration = seconds or (20.0 if live else person.duration)

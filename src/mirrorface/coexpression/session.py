@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from mirrorface.coexpression.loop import CoexpressionLoop, LoopConfig
 from mirrorface.coexpression.normalize import DEFAULT_K, RobotRange
 from mirrorface.coexpression.predictive import FastPredictive, load_predictive
 from mirrorface.coexpression.selfmodel import CommandSet
+from mirrorface.coexpression.smoothing import SmootherConfig
 from mirrorface.errors import MirrorfaceError
 from mirrorface.face.spec import FaceSpec
 from mirrorface.hardware.face import Face
@@ -45,8 +47,22 @@ def load_parts(spec: FaceSpec, inverse: Path | None = None, predictive: Path | N
                  FastInverse(model), FastPredictive(predictive_model))
 
 
-def loop_config(mode: str, rate: float = 25.0, k: float | None = None, realtime: bool = False) -> LoopConfig:
-    return LoopConfig(mode=mode, rate_hz=rate, k=DEFAULT_K if k is None else k, realtime=realtime)
+def loop_config(mode: str, rate: float = 25.0, k: float | None = None, realtime: bool = False,
+                smoothing: SmootherConfig | None = None) -> LoopConfig:
+    return LoopConfig(mode=mode, rate_hz=rate, k=DEFAULT_K if k is None else k, realtime=realtime,
+                      smoothing=smoothing or SmootherConfig())
+
+
+def smoothing_of(text: str) -> SmootherConfig:
+    """'off' (the faces as the camera gives them) or 'MIN_CUTOFF_HZ,BETA' -> the loop's smoother settings."""
+    if text.strip().lower() == "off":
+        return SmootherConfig(min_cutoff=math.inf)
+    try:
+        min_cutoff, beta = (float(part) for part in text.split(","))
+    except ValueError:
+        raise MirrorfaceError(f"--smoothing takes 'off' or 'MIN_CUTOFF_HZ,BETA' (the shipped: "
+                              f"{SmootherConfig().min_cutoff:g},{SmootherConfig().beta:g}), got {text!r}") from None
+    return SmootherConfig(min_cutoff=min_cutoff, beta=beta)
 
 
 def make_loop(face: Face, parts: Parts, config: LoopConfig) -> CoexpressionLoop:
