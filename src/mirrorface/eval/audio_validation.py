@@ -21,7 +21,13 @@ from mirrorface.eval import articulation as art
 from mirrorface.eval.unseen_speech import PROBE_RATE, Truth, measure, pool
 from mirrorface.models.audio2artic import Audio2Artic
 from mirrorface.speech import audio_corpus
-from mirrorface.speech.audio_model import load_audio_model, predict_articulation, save_audio_model
+from mirrorface.speech.audio_model import (
+    infer_frames,
+    load_audio_model,
+    resample_frames,
+    save_audio_model,
+    shut_closures,
+)
 from mirrorface.speech.features import FEATURE_RATE
 from mirrorface.speech.synthesizers import available
 from mirrorface.training.folder import read_meta
@@ -36,21 +42,19 @@ def validation_scores(model: Audio2Artic, corpus: list[audio_corpus.Utterance],
                       thresholds: tuple[float, ...] | None = None) -> dict[float, dict]:
     """{closure threshold: {"per_voice": {voice: pooled figures}, "all": pooled}} on `corpus`
     (utterances with phonemes), at each of `thresholds` (default: the model's own)."""
-    own = model.config
     truths = [Truth.of(Utterance(u.audio, FEATURE_RATE, u.lang, u.phonemes, "tts")) for u in corpus]
+    inferred = [infer_frames(model, u.audio, FEATURE_RATE) for u in corpus]  # once: thresholds only shape them
     out = {}
-    try:
-        for threshold in thresholds or (own.closure_threshold,):
-            model.config = replace(own, closure_threshold=threshold)  # predictions shape closures by it
-            rows: dict[str, list[dict]] = {}
-            for utt, truth in zip(corpus, truths, strict=True):
-                values = predict_articulation(model, utt.audio, FEATURE_RATE, PROBE_RATE)
-                rows.setdefault(utt.voice, []).append(measure(
-                    art.target_gap_mm(values), art.target_labiodental_contact(values), PROBE_RATE, truth))
-            out[threshold] = {"per_voice": {v: pool(r) for v, r in rows.items()},
-                              "all": pool([r for rs in rows.values() for r in rs])}
-    finally:
-        model.config = own
+    for threshold in thresholds or (model.config.closure_threshold,):
+        rows: dict[str, list[dict]] = {}
+        for utt, truth, (values, prob) in zip(corpus, truths, inferred, strict=True):
+            # as `predict_articulation` gives them, at this threshold
+            track = resample_frames(shut_closures(values, prob, threshold), 1000.0 * len(utt.audio) / FEATURE_RATE,
+                                    PROBE_RATE).astype(np.float32)
+            rows.setdefault(utt.voice, []).append(measure(
+                art.target_gap_mm(track), art.target_labiodental_contact(track), PROBE_RATE, truth))
+        out[threshold] = {"per_voice": {v: pool(r) for v, r in rows.items()},
+                          "all": pool([r for rs in rows.values() for r in rs])}
     return out
 
 

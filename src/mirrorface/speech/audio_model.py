@@ -141,26 +141,35 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
 
 
 @torch.no_grad()
-def predict_frames(model: Audio2Artic, audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
-    """Articulators (T, 9) in [0, 1] and closure probability (T,) at 100 Hz: frame t at t * 10 ms.
-
-    The lips are shut (bilabial 1) wherever the closure probability exceeds the model's
-    calibrated `closure_threshold`: the closure output finds closures a voice unlike the
-    training's leaves half-shut on the bilabial articulator. Only the bilabial articulator: teeth
-    the model still shows keep the drawn lips apart, which on validation speech guards vowels
-    better than shutting everything as `articulate` does (more hits within the same vowel time
-    shut; docs/lipsync.md).
-    """
+def infer_frames(model: Audio2Artic, audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """The network's articulators (T, 9) in [0, 1] and closure probability (T,) at 100 Hz (frame t at
+    t * 10 ms), before the closures are shaped (`shut_closures`)."""
     training = model.training
     mel = torch.from_numpy(features(audio, sample_rate, model.config))[None]  # (1, T, n_mels)
     (values, logit), _ = model.eval()(mel)
     model.train(training)  # leave the caller's model as it was
-    values, prob = values[0].numpy(), torch.sigmoid(logit[0]).numpy()
-    values[prob > model.config.closure_threshold, BILABIAL] = 1.0
-    return values, prob
+    return values[0].numpy(), torch.sigmoid(logit[0]).numpy()
 
 
-def _resample_frames(x: np.ndarray, duration_ms: float, fps: float) -> np.ndarray:
+def shut_closures(values: np.ndarray, prob: np.ndarray, threshold: float) -> np.ndarray:
+    """The lips shut (bilabial 1) wherever the closure probability exceeds `threshold`: the closure
+    output finds closures a voice unlike the training's leaves half-shut on the bilabial articulator.
+    Only the bilabial articulator: teeth the model still shows keep the drawn lips apart, which on
+    validation speech guards vowels better than shutting everything as `articulate` does (more hits
+    within the same vowel time shut; docs/lipsync.md)."""
+    values = values.copy()
+    values[prob > threshold, BILABIAL] = 1.0
+    return values
+
+
+def predict_frames(model: Audio2Artic, audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Articulators (T, 9), closures shut at the model's calibrated `closure_threshold`, and closure
+    probability (T,) at 100 Hz: frame t at t * 10 ms."""
+    values, prob = infer_frames(model, audio, sample_rate)
+    return shut_closures(values, prob, model.config.closure_threshold), prob
+
+
+def resample_frames(x: np.ndarray, duration_ms: float, fps: float) -> np.ndarray:
     """(T, ...) values at 10 ms -> (F, ...) at k * 1000 / fps, F as in `articulate`."""
     n_frames = max(1, int(np.ceil(duration_ms * fps / 1000.0)))
     wanted, have = np.arange(n_frames) * 1000.0 / fps, np.arange(len(x)) * FRAME_MS
@@ -171,7 +180,7 @@ def _resample_frames(x: np.ndarray, duration_ms: float, fps: float) -> np.ndarra
 def predict_articulation(model: Audio2Artic, audio: np.ndarray, sample_rate: int, fps: float) -> np.ndarray:
     """(F, 9) articulator values in [0, 1] at frame times k * 1000 / fps ms, like `Track.values`."""
     values, _ = predict_frames(model, audio, sample_rate)
-    return _resample_frames(values, 1000.0 * len(audio) / sample_rate, fps).astype(np.float32)
+    return resample_frames(values, 1000.0 * len(audio) / sample_rate, fps).astype(np.float32)
 
 
 def closures_from_prediction(prediction: np.ndarray, fps: float = 100.0, threshold: float = 0.5,
