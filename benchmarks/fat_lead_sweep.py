@@ -25,7 +25,7 @@ from mirrorface.eval.unseen_speech import PROBE_RATE, Truth, measure, pool, prob
 from mirrorface.face.sim.painter import Painter
 from mirrorface.face.spec import load_spec
 from mirrorface.lipsync.frames import training_sentences
-from mirrorface.lipsync.speak import LipSyncModels, plan_speech, stream_commands
+from mirrorface.lipsync.speak import LipSyncModels, plan_speech, stagger, stream_commands
 from mirrorface.lipsync.train_fat import jaw_lead
 
 
@@ -46,9 +46,9 @@ def main() -> None:
     for utt in validation_utterances() + training_sentences(2, seed=99):
         truth, latents = Truth.of(utt), plan_speech(utt, painter, models).latents
         for frames in args.leads:
+            plain = list(stream_commands(models.stream(spec.neutral), latents, frames))  # one FAT run a lead
             for jaw in args.jaw_leads:
-                commands = np.stack(list(stream_commands(models.stream(spec.neutral), latents, frames,
-                                                         jaw_lead(spec, jaw))))
+                commands = np.stack(list(stagger(plain, jaw_lead(spec, jaw))))
                 positions = probe_motion(spec, commands, fps, seed=1)
                 rows.setdefault((frames, jaw), []).append(measure(
                     art.lip_gap_mm(painter, positions), art.labiodental_contact(painter, positions), PROBE_RATE, truth))

@@ -67,3 +67,10 @@ def test_a_staggered_jaw_adds_the_frames_it_waits_for_to_the_look_ahead(lips10, 
     models = replace(parts[0], fat_config=replace(parts[0].fat_config, lead=2.0, actuator_lead=()))
     staggered = replace(models, fat_config=replace(models.fat_config, actuator_lead=jaw_lead(lips10, 0.5)))
     assert fat_lookahead_s(staggered, 30.0) == pytest.approx(fat_lookahead_s(models, 30.0) + 1 / 30)
+
+
+def test_the_look_ahead_counts_a_fractional_lead_as_the_whole_frames_the_fat_waits_for():
+    from types import SimpleNamespace
+
+    fat = SimpleNamespace(lead=1.5, horizon=3, actuator_lead=(0.0, 0.5))
+    assert fat_lookahead_s(SimpleNamespace(fat_config=fat), 30.0) == pytest.approx((2 + 2 + 1) / 30.0)

@@ -53,14 +53,24 @@ def test_fat_closure_actuators_come_from_the_spec(lips10, emo26):
 
 
 def test_the_lead_and_the_jaws_lead_are_calibrated_together(quick_models, lips10):
-    from mirrorface.lipsync.train_fat import JAW_LEADS, LATENT_SLACK, LEADS, jaw_lead
+    from mirrorface.lipsync.train_fat import JAW_LEADS, LEADS, choose_lead, jaw_lead
 
     config = json.loads((quick_models / "fat" / "config.json").read_text())
     scores = config["training"]["lead_scores"]
     assert sorted((s["lead"], s["jaw_lead"]) for s in scores.values()) == [(f, j) for f in LEADS for j in JAW_LEADS]
-    best_latent = min(s["latent_mse"] for s in scores.values())
-    fair = [s for s in scores.values() if s["latent_mse"] <= (1 + LATENT_SLACK) * best_latent]
-    chosen = min(fair, key=lambda s: (s["closure_mismatch"], s["latent_mse"]))
+    lead, jaw = choose_lead(scores)
     fat = load_model(FAT, FATConfig, quick_models / "fat")
-    assert fat.config.lead == chosen["lead"]
-    assert fat.config.actuator_lead == jaw_lead(lips10, chosen["jaw_lead"])
+    assert (fat.config.lead, fat.config.actuator_lead) == (lead, jaw_lead(lips10, jaw))
+
+
+def test_closures_choose_the_lead_among_those_near_the_best_latent_error():
+    from mirrorface.lipsync.train_fat import LATENT_SLACK, choose_lead
+
+    def score(lead, jaw, mse, mismatch):
+        return {f"{lead}+{jaw}": {"lead": lead, "jaw_lead": jaw, "latent_mse": mse, "closure_mismatch": mismatch}}
+
+    near = 1 + LATENT_SLACK - 0.01
+    scores = {**score(2.0, 0.0, 1.0, 0.20), **score(1.5, 0.5, near, 0.10), **score(1.0, 1.0, 1.5, 0.01)}
+    assert choose_lead(scores) == (1.5, 0.5)  # better closures within the slack; the best closures are outside it
+    scores.update(score(2.5, 0.0, 1.1, 0.10))
+    assert choose_lead(scores) == (2.5, 0.0)  # a tie on closures goes to the lower latent error

@@ -34,7 +34,8 @@ def fat_lookahead_s(models: LipSyncModels, fps: float) -> float:
     """How far past its own frame the FAT reads target latents (its lead plus its horizon, and the
     frames a staggered actuator waits for)."""
     fat = models.fat_config
-    return (fat.lead + fat.horizon - 1 + math.ceil(max(fat.actuator_lead, default=0))) / fps
+    # whole frames, as `speak._fat_steps` waits for them
+    return (math.ceil(fat.lead) + fat.horizon - 1 + math.ceil(max(fat.actuator_lead, default=0))) / fps
 
 
 def articulation_frames(blocks: Iterable[np.ndarray], sample_rate: int, fps: float, model: Audio2Artic,

@@ -164,19 +164,23 @@ def stream_commands(stream: StreamingFAT | OnnxStreamingFAT, latents: np.ndarray
     FAT runs while later target frames are still being rendered. `actuator_lead` (frames per
     actuator, see `stagger`) sends a slow actuator its part of each move earlier than the rest.
     """
-    steps = _fat_steps(stream, latents, frames)
-    return stagger(steps, np.asarray(actuator_lead, float)) if any(actuator_lead) else steps
+    return stagger(_fat_steps(stream, latents, frames), actuator_lead)
 
 
-def stagger(commands: Iterable[np.ndarray], ahead: np.ndarray) -> Iterator[np.ndarray]:
+def stagger(commands: Iterable[np.ndarray], ahead: np.ndarray | tuple[float, ...]) -> Iterator[np.ndarray]:
     """Commands with actuator i's value taken `ahead[i]` frames later in the stream (interpolated
-    between frames; past the end the last repeats), each yielded once the ones it reads have come.
+    between frames; past the end the last repeats), each yielded once the ones it reads have come;
+    the commands as they are where no actuator goes ahead (`ahead` empty or all 0).
 
     One lead cannot time a mouth whose actuators move at different speeds: lips10's jaw (speed
     limit 3.5/s) needs ~100 ms to shut from a vowel where the lips (6/s) need ~50 ms, so a lead that
     times the jaw shuts the lips early and one that times the lips shuts the jaw late. The FAT still
     feeds on its own, unstaggered, commands, the pairing it was trained on.
     """
+    ahead = np.asarray(ahead, float)
+    if not ahead.any():
+        yield from commands
+        return
     wait = int(np.ceil(ahead.max()))
     seen: list[np.ndarray] = []
     t = 0

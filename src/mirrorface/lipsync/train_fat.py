@@ -29,7 +29,7 @@ from mirrorface.lipsync.execute import execute
 from mirrorface.lipsync.frames import babbling_episodes, synthesized, training_sentences
 from mirrorface.lipsync.latents import encode_crops, encode_frames
 from mirrorface.lipsync.matching import Sequence, match_iterations
-from mirrorface.lipsync.speak import stream_commands
+from mirrorface.lipsync.speak import stagger, stream_commands
 from mirrorface.models.fat import FAT, FATConfig
 from mirrorface.models.vae import VAE
 from mirrorface.training.checkpoint import save_model
@@ -148,27 +148,37 @@ def calibrate_lead(spec, fat: FAT, vae: VAE, targets: list[np.ndarray], closing:
     its part of a closure sent earlier than the lips theirs. On a real face, the closure timing
     would come from a lip-contact sensor or a fast camera instead of the simulator's geometry.
     """
-    scores = {}
+    if not spec.indices_of_groups({"jaw"}):
+        jaw_leads = (0.0,)  # a face without a jaw: every jaw lead is the same run
+    squared = {(frames, jaw): [] for frames in leads for jaw in jaw_leads}
+    mismatch = {pair: [] for pair in squared}
     for frames in leads:
-        for jaw in jaw_leads:
-            squared, mismatch = [], []
-            for target, shut in zip(targets, closing, strict=True):
-                stream = StreamingFAT(fat, spec.neutral)
-                commands = np.stack(list(stream_commands(stream, target, frames, jaw_lead(spec, jaw))))
+        for target, shut in zip(targets, closing, strict=True):
+            # the FAT feeds on its own unstaggered commands, so one run serves every jaw lead
+            plain = list(stream_commands(StreamingFAT(fat, spec.neutral), target, frames))
+            for jaw in jaw_leads:
+                commands = np.stack(list(stagger(plain, jaw_lead(spec, jaw))))
                 with SimFace(spec, seed=seed) as face:
                     run = execute(face, commands, spec.camera.fps)
                     seen = encode_frames(vae, run.frames)
                     closed = np.array([face.painter.mouth_of(p).centre_gap_mm() < CLOSED_GAP_MM
                                        for p in run.positions])
-                squared.append(((seen - target) ** 2).mean(1))
-                mismatch.append(closed != shut)
-            scores[f"{frames}+{jaw}"] = {"lead": frames, "jaw_lead": jaw,
-                                         "latent_mse": float(np.concatenate(squared).mean()),
-                                         "closure_mismatch": float(np.concatenate(mismatch).mean())}
+                squared[frames, jaw].append(((seen - target) ** 2).mean(1))
+                mismatch[frames, jaw].append(closed != shut)
+    scores = {f"{frames}+{jaw}": {"lead": frames, "jaw_lead": jaw,
+                                  "latent_mse": float(np.concatenate(squared[frames, jaw]).mean()),
+                                  "closure_mismatch": float(np.concatenate(mismatch[frames, jaw]).mean())}
+              for frames, jaw in squared}
+    return choose_lead(scores), scores
+
+
+def choose_lead(scores: dict[str, dict]) -> tuple[float, float]:
+    """(lead, jaw lead) of the pair that mismatches closures least (then: least latent error) among the
+    pairs within LATENT_SLACK of the best latent error (`calibrate_lead`'s scores)."""
     best_latent = min(s["latent_mse"] for s in scores.values())
     fair = [s for s in scores.values() if s["latent_mse"] <= (1 + LATENT_SLACK) * best_latent]
     best = min(fair, key=lambda s: (s["closure_mismatch"], s["latent_mse"]))
-    return (best["lead"], best["jaw_lead"]), scores
+    return best["lead"], best["jaw_lead"]
 
 
 def fit_fat(sequences: list[Sequence], spec, out: str | Path | None, settings: FATTraining,
