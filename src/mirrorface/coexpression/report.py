@@ -49,10 +49,13 @@ from mirrorface.coexpression.smoothing import SmootherConfig
 from mirrorface.coexpression.sources import SyntheticSource
 from mirrorface.coexpression.timing import (
     clip_progress,
-    event_timings,
+    finished_tracks,
     frame_before_ceiling,
+    robot_track,
     summarize,
     summarize_person,
+    track_timings,
+    with_person,
 )
 from mirrorface.coexpression.tracker import ExpressionTracker
 from mirrorface.face.spec import FaceSpec
@@ -171,8 +174,10 @@ def timing_section(spec: FaceSpec, parts: Parts, smiles: list, k: float, seed: i
         """The loop on every smile: its ticks, per-smile rows, and the figures against both references."""
         with SimFace(spec, seed=seed) as face:
             ticks = make_loop(face, parts, config).run(source)
-        rows = event_timings(ticks, source, parts.outputs, PERIOD, apex_commands)
-        old = summarize_person(event_timings(ticks, source, parts.outputs, PERIOD, single_frame))
+        tracks = finished_tracks(ticks, source, parts.outputs, PERIOD)
+        rows = track_timings(ticks, source, parts.outputs, tracks)
+        old = summarize_person(with_person(rows, tracks, source, single_frame))
+        rows = with_person(rows, tracks, source, apex_commands)
         return ticks, rows, {**summarize(rows), "single_frame_reference": old}
 
     for mode in ("coexpress", "mimic"):
@@ -181,7 +186,7 @@ def timing_section(spec: FaceSpec, parts: Parts, smiles: list, k: float, seed: i
         unsmoothed = run(LoopConfig(mode=mode, k=k, smoothing=SmootherConfig(min_cutoff=math.inf)))[2]
         result[mode] = {**summary, "unsmoothed": unsmoothed, "loop": loop_rate(ticks), "per_event": rows}
         leads[mode] = np.array([r["robot_80_s"] - r["apex_s"] for r in rows])
-        frames, person, times, robot = clip_progress(ticks, source, parts.outputs, PERIOD, 0)
+        frames, person, times, robot = clip_progress(robot_track(ticks, source, parts.outputs, PERIOD, 0), source)
         curves["person"] = (frames, person)
         curves[f"robot, {mode}"] = (times, np.zeros_like(times) if robot is None else robot)
     plots.lead_histogram(leads, figures / f"smile_timing{suffix}.png")

@@ -21,6 +21,8 @@ way towards them (projected, as above) before the apex.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from mirrorface.coexpression.loop import Tick
@@ -44,32 +46,43 @@ def _first(times: np.ndarray, reached: np.ndarray) -> float:
     return float(times[np.argmax(reached)]) if reached.any() else float("nan")
 
 
-def clip_progress(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float, clip: int,
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """(person's times, their progress, robot's times, its progress or None if it made no expression)."""
-    video = source.videos[clip]
-    apex = video.apex_frame / video.fps
-    human = progress(video.landmarks, video.landmarks[:5].mean(0), video.landmarks[video.apex_frame])
+class RobotTrack(NamedTuple):
+    """The robot over one clip: when each position was read (s from the clip's start), its expression commands then
+    (T, C), and where it started (C,), their mean over `BASELINE_S`."""
+
+    clip: int
+    times: np.ndarray
+    pose: np.ndarray
+    start: np.ndarray
+
+
+def robot_track(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float, clip: int,
+                ) -> RobotTrack:
     mine = [t for t in ticks if t.clip == clip]
     times = np.array([t.time for t in mine]) - source.starts[clip] + period  # positions are read after a tick
     pose = outputs.from_face(np.array([t.positions for t in mine]))
-    start = pose[(times >= BASELINE_S[0]) & (times <= BASELINE_S[1])].mean(0)
+    return RobotTrack(clip, times, pose, pose[(times >= BASELINE_S[0]) & (times <= BASELINE_S[1])].mean(0))
+
+
+def clip_progress(track: RobotTrack, source: SyntheticSource,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """(person's times, their progress, robot's times, its progress or None if it made no expression)."""
+    video = source.videos[track.clip]
+    apex = video.apex_frame / video.fps
+    human = progress(video.landmarks, video.landmarks[:5].mean(0), video.landmarks[video.apex_frame])
+    times, pose, start = track.times, track.pose, track.start
     held = (times >= apex) & (times <= apex + HOLD_S)
     if not held.any() or np.abs(pose[held].mean(0) - start).sum() < MIN_DISPLACEMENT:
         return np.arange(len(human)) / video.fps, human, times, None
     return np.arange(len(human)) / video.fps, human, times, progress(pose, start, pose[held].mean(0))
 
 
-def against_person(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float, clip: int,
-                   apex_commands: np.ndarray) -> dict:
+def against_person(track: RobotTrack, source: SyntheticSource, apex_commands: np.ndarray) -> dict:
     """The robot against the person's apex commands (C,): its error at the apex relative to the expression's
     size, and when it first got 80% of the way there (s from the clip's start; NaN if never)."""
-    video = source.videos[clip]
+    video = source.videos[track.clip]
     apex = video.apex_frame / video.fps
-    mine = [t for t in ticks if t.clip == clip]
-    times = np.array([t.time for t in mine]) - source.starts[clip] + period
-    pose = outputs.from_face(np.array([t.positions for t in mine]))
-    start = pose[(times >= BASELINE_S[0]) & (times <= BASELINE_S[1])].mean(0)
+    times, pose, start = track.times, track.pose, track.start
     size = float(np.abs(apex_commands - start).sum())
     if size < MIN_DISPLACEMENT:  # the person's expression barely moves the robot: nothing to be on time for
         return {"apex_size": size, "apex_error": float("nan"), "robot_80_person_s": float("nan")}
@@ -91,25 +104,45 @@ def hold_jitter(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet,
     return float(np.abs(np.diff(outputs.from_face(np.array(sent)), axis=0)).sum(-1).mean())
 
 
-def event_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float,
-                  apex_commands: np.ndarray | None = None) -> list[dict]:
-    """One row per video the loop saw to its end: apex, the person's and the robot's 80% times and the detection
-    (s from the video's start); with `apex_commands` (V, C), also `against_person`."""
+def finished_tracks(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float,
+                    ) -> list[RobotTrack]:
+    """`robot_track` of each video the loop saw to its end."""
+    return [robot_track(ticks, source, outputs, period, clip) for clip in range(len(source.videos))
+            if ticks and ticks[-1].time >= source.starts[clip + 1] - 2 * period]
+
+
+def track_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, tracks: list[RobotTrack],
+                  ) -> list[dict]:
+    """One row per track: apex, the person's and the robot's 80% times and the detection (s from the video's
+    start), and `hold_jitter`; what does not depend on a reference for the person's face."""
     rows = []
-    for clip, video in enumerate(source.videos):
-        if not ticks or ticks[-1].time < source.starts[clip + 1] - 2 * period:
-            continue  # the loop stopped before this video was over
-        frames, human, times, robot = clip_progress(ticks, source, outputs, period, clip)
+    for track in tracks:
+        video = source.videos[track.clip]
+        frames, human, times, robot = clip_progress(track, source)
         after = times > BASELINE_S[1]
-        detected = [t.activation.time for t in ticks if t.clip == clip and t.activation is not None]
+        detected = [t.activation.time for t in ticks if t.clip == track.clip and t.activation is not None]
         rows.append({"video": video.video_id, "participant": video.participant, "expression": video.expression,
                      "apex_s": video.apex_frame / video.fps, "human_80_s": _first(frames, human >= FRACTION),
                      "robot_80_s": float("nan") if robot is None else _first(times[after], robot[after] >= FRACTION),
-                     "detected_s": detected[0] - source.starts[clip] if detected else float("nan"),
-                     "hold_jitter": hold_jitter(ticks, source, outputs, clip)})
-        if apex_commands is not None:
-            rows[-1].update(against_person(ticks, source, outputs, period, clip, apex_commands[clip]))
+                     "detected_s": detected[0] - source.starts[track.clip] if detected else float("nan"),
+                     "hold_jitter": hold_jitter(ticks, source, outputs, track.clip)})
     return rows
+
+
+def with_person(rows: list[dict], tracks: list[RobotTrack], source: SyntheticSource, apex_commands: np.ndarray,
+                ) -> list[dict]:
+    """`track_timings`' rows with `against_person`'s figures against `apex_commands` (V, C) added."""
+    return [{**row, **against_person(track, source, apex_commands[track.clip])}
+            for row, track in zip(rows, tracks, strict=True)]
+
+
+def event_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float,
+                  apex_commands: np.ndarray | None = None) -> list[dict]:
+    """One row per video the loop saw to its end (`track_timings`); with `apex_commands` (V, C), also
+    `against_person`. Against several references, make the tracks and rows once and call `with_person` for each."""
+    tracks = finished_tracks(ticks, source, outputs, period)
+    rows = track_timings(ticks, source, outputs, tracks)
+    return rows if apex_commands is None else with_person(rows, tracks, source, apex_commands)
 
 
 def frame_before_ceiling(before: np.ndarray, apex_commands: np.ndarray, calm: np.ndarray) -> float:
