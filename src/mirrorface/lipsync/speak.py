@@ -144,14 +144,19 @@ def lead(x: np.ndarray, frames: int = 1) -> np.ndarray:
     return np.concatenate([x[frames:], np.repeat(x[-1:], min(frames, len(x)), axis=0)])[: len(x)]
 
 
+def between_frames(at: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fractional positions in `count` frames -> the frame at or before each, the frame after it, and the
+    weight of the frame after; past the last frame the last repeats."""
+    at = np.minimum(at, count - 1)
+    low = np.floor(at).astype(int)
+    return low, np.minimum(low + 1, count - 1), at - low
+
+
 def latents_at(latents: np.ndarray, position: float, horizon: int) -> np.ndarray:
     """(horizon, latent): the latents at position, position + 1, ... (frames; past the end the
     last repeats), linearly interpolated between frames for a fractional position."""
-    at = np.minimum(position + np.arange(horizon), len(latents) - 1)
-    low = np.floor(at).astype(int)
-    high = np.minimum(low + 1, len(latents) - 1)
-    w = (at - low)[:, None]
-    return (1 - w) * latents[low] + w * latents[high]
+    low, high, w = between_frames(position + np.arange(horizon), len(latents))
+    return (1 - w[:, None]) * latents[low] + w[:, None] * latents[high]
 
 
 def stream_commands(stream: StreamingFAT | OnnxStreamingFAT, latents: np.ndarray | Iterable[np.ndarray],
@@ -186,11 +191,9 @@ def stagger(commands: Iterable[np.ndarray], ahead: np.ndarray | tuple[float, ...
     t = 0
 
     def at(k: int) -> np.ndarray:
-        x = np.minimum(k + ahead, len(seen) - 1)
-        low = np.floor(x).astype(int)
-        high = np.minimum(low + 1, len(seen) - 1)
+        low, high, w = between_frames(k + ahead, len(seen))
         a, b = (np.array([seen[row][i] for i, row in enumerate(rows)]) for rows in (low, high))
-        return (a + (x - low) * (b - a)).astype(seen[0].dtype)
+        return (a + w * (b - a)).astype(seen[0].dtype)
 
     for command in commands:
         seen.append(command)
