@@ -13,7 +13,7 @@ from mirrorface.data.babbling import Sampler
 from mirrorface.data.dataset import Dataset
 from mirrorface.face.spec import load_spec, spec_path
 
-from .conftest import interrupted
+from .helpers import interrupted
 
 ENV = {k: v for k, v in os.environ.items() if k != "MIRRORFACE_NATIVE_LOGS"}
 

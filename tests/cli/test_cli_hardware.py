@@ -19,7 +19,7 @@ from mirrorface.face.spec import load_spec, spec_path
 from mirrorface.hardware.bus import make_bus
 from mirrorface.hardware.servo import face_calibration
 
-from .conftest import interrupted
+from .helpers import interrupted
 
 BUSES = ["dynamixel", "feetech", "maestro"]
 TICK = 1 / 2000  # an emulated servo's [0, 1] spans 2458 raw steps (a Maestro's 4800): goals are rounded to one

@@ -10,7 +10,7 @@ import pytest
 
 from mirrorface.face.spec import load_spec
 
-from .conftest import interrupted
+from .helpers import interrupted
 
 LONG = "Hello there. " + "My programming allows me to process data, and to answer questions. " * 6
 
