@@ -7,7 +7,7 @@ import pytest
 
 from mirrorface.face.sim.painter import Painter
 
-from .conftest import launch
+from .helpers import launch
 
 
 def smiling_face_clip(spec, fps: int = 25) -> list[np.ndarray]:

@@ -21,7 +21,7 @@ from mirrorface.errors import MirrorfaceError
 from mirrorface.studio.security import is_loopback, resolve_token
 from mirrorface.studio.uploads import MAX_BYTES
 
-from .conftest import Studio
+from .helpers import Studio
 
 # Every route that moves the face or writes a file, with a body that gets past the guard.
 MOVING_OR_WRITING = [("POST", "/api/upload", b"x"), ("POST", "/api/study/answer", b"{}"),
