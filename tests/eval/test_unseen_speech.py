@@ -8,7 +8,7 @@ import pytest
 
 from mirrorface.articulation.sources import Utterance, track_of
 from mirrorface.eval import articulation as art
-from mirrorface.eval.unseen_speech import PROBE_RATE, SENTENCES, VOICES, Truth, measure, pool, probe_motion
+from mirrorface.eval.unseen_speech import PROBE_RATE, SENTENCES, VOICES, Truth, intervals95, measure, pool, probe_motion
 from mirrorface.speech import audio_corpus, corpus, tts
 from mirrorface.speech.accuracy import SENTENCES as AUDIO_TEST_SENTENCES
 from mirrorface.speech.accuracy import TUNING_SENTENCES
@@ -57,3 +57,26 @@ def test_a_mouth_kept_shut_is_caught_by_the_vowel_time(spoken):
     shut = pool([measure(np.zeros(n), np.zeros(n, bool), PROBE_RATE, truth)])
     assert shut["bilabial"]["rate"] == 1.0 and shut["bilabial_shifted"]["rate"] == 1.0  # the control says: chance
     assert shut["vowel_closed"]["rate"] == 1.0 and shut["open_vowel_closed"]["rate"] == 1.0
+
+
+def test_intervals_cover_the_pooled_figure_and_narrow_with_more_utterances():
+    rng = np.random.default_rng(1)
+
+    def row(hit: bool) -> dict:
+        vowel = {"closed_ms": float(rng.uniform(0, 20)), "ms": 100.0}
+        return {"bilabial": {"hits": int(hit), "n": 1}, "bilabial_shifted": {"hits": 0, "n": 1},
+                "labiodental": {"hits": 0, "n": 0}, "labiodental_shifted": {"hits": 0, "n": 0},
+                "vowel_closed": vowel, "open_vowel_closed": vowel, "onsets_ms": [float(rng.normal(-30, 10)), None]}
+
+    few = [row(i % 4 != 0) for i in range(12)]  # 75% of closures hit
+    many = [row(i % 4 != 0) for i in range(400)]
+    small, large = intervals95(few), intervals95(many)
+    assert small["bilabial"][0] < 0.75 < small["bilabial"][1]
+    assert large["bilabial"][1] - large["bilabial"][0] < 0.5 * (small["bilabial"][1] - small["bilabial"][0])
+    assert small["labiodental"] is None  # nothing to count: no interval, not a made-up one
+    pooled = pool(many, intervals=True)
+    low, high = pooled["intervals95"]["vowel_closed"]
+    assert low < pooled["vowel_closed"]["rate"] < high
+    low, high = pooled["intervals95"]["onset_abs_ms"]
+    assert low < pooled["onset"]["median_abs_ms"] < high
+    assert intervals95([])["bilabial"] is None
