@@ -101,5 +101,7 @@ def test_eval_articulation_prints_rates_beside_their_late_control(tmp_path, caps
     assert "500 ms late" in printed and "text/planned" in printed
     report = json.loads(out.read_text())
     assert report["paths"]["text/planned"]["bilabial"]["rate"] == 1.0
+    assert "95% intervals, bootstrap over 2 sentences" in printed  # --quick: too few for an interval
+    assert report["paths"]["text/planned"]["intervals95"]["bilabial"] is None
     assert main(["eval", "articulation", "--paths", "text/guessed"]) != 0
     assert "text/guessed" in _one_error_line(capsys)

@@ -3,9 +3,9 @@ import pytest
 
 from mirrorface.data.babbling import LOWER_GROUPS, UPPER_GROUPS, Sampler, near_rest_pose
 from mirrorface.errors import MirrorfaceError
-from mirrorface.eval.articulation import CLOSURE_THRESHOLD_MM
 from mirrorface.face.safety import SafetyLayer
 from mirrorface.face.sim.painter import Painter
+from mirrorface.face.sim.skin import CLOSED_GAP_MM
 
 
 @pytest.mark.parametrize("near_rest", [False, True])
@@ -51,7 +51,7 @@ def test_speech_babbling_is_smooth_and_includes_lip_closures(lips10):
     uniform = Sampler("uniform", hold_frames=1).commands(lips10, 3000, np.random.default_rng(0), 30)
     assert steps.mean() < 0.3 * np.abs(np.diff(uniform, axis=0)).mean()
     painter = Painter(lips10)
-    shut = np.array([painter.mouth_of(c).centre_gap_mm() < CLOSURE_THRESHOLD_MM for c in cmds])
+    shut = np.array([painter.mouth_of(c).centre_gap_mm() < CLOSED_GAP_MM for c in cmds])
     assert shut.mean() > 0.05
 
 

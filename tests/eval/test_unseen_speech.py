@@ -59,24 +59,39 @@ def test_a_mouth_kept_shut_is_caught_by_the_vowel_time(spoken):
     assert shut["vowel_closed"]["rate"] == 1.0 and shut["open_vowel_closed"]["rate"] == 1.0
 
 
-def test_intervals_cover_the_pooled_figure_and_narrow_with_more_utterances():
+def _row(hit: bool, rng: np.random.Generator, closures: int = 1) -> dict:
+    vowel = {"closed_ms": float(rng.uniform(0, 20)), "ms": 100.0}
+    return {"bilabial": {"hits": closures * int(hit), "n": closures}, "bilabial_shifted": {"hits": 0, "n": closures},
+            "labiodental": {"hits": 0, "n": 0}, "labiodental_shifted": {"hits": 0, "n": 0},
+            "vowel_closed": vowel, "open_vowel_closed": vowel, "onsets_ms": [float(rng.normal(-30, 10)), None]}
+
+
+def test_intervals_cover_the_pooled_figure_and_narrow_with_more_sentences():
     rng = np.random.default_rng(1)
-
-    def row(hit: bool) -> dict:
-        vowel = {"closed_ms": float(rng.uniform(0, 20)), "ms": 100.0}
-        return {"bilabial": {"hits": int(hit), "n": 1}, "bilabial_shifted": {"hits": 0, "n": 1},
-                "labiodental": {"hits": 0, "n": 0}, "labiodental_shifted": {"hits": 0, "n": 0},
-                "vowel_closed": vowel, "open_vowel_closed": vowel, "onsets_ms": [float(rng.normal(-30, 10)), None]}
-
-    few = [row(i % 4 != 0) for i in range(12)]  # 75% of closures hit
-    many = [row(i % 4 != 0) for i in range(400)]
-    small, large = intervals95(few), intervals95(many)
+    few = [_row(i % 4 != 0, rng) for i in range(12)]  # 75% of closures hit
+    many = [_row(i % 4 != 0, rng) for i in range(400)]
+    small, large = intervals95(few, list(range(12))), intervals95(many, list(range(400)))
     assert small["bilabial"][0] < 0.75 < small["bilabial"][1]
     assert large["bilabial"][1] - large["bilabial"][0] < 0.5 * (small["bilabial"][1] - small["bilabial"][0])
     assert small["labiodental"] is None  # nothing to count: no interval, not a made-up one
-    pooled = pool(many, intervals=True)
+    pooled = pool(many, list(range(400)))
     low, high = pooled["intervals95"]["vowel_closed"]
     assert low < pooled["vowel_closed"]["rate"] < high
     low, high = pooled["intervals95"]["onset_abs_ms"]
     assert low < pooled["onset"]["median_abs_ms"] < high
-    assert intervals95([])["bilabial"] is None
+    assert "intervals95" not in pool(many)
+
+
+def test_a_sentence_spoken_in_two_voices_is_one_draw_and_few_sentences_give_no_interval():
+    rng = np.random.default_rng(2)
+    # 20 sentences, each hit or missed in both voices alike, with 1 to 6 closures each: the
+    # two voices' rows are one draw, so the interval is wider than treating them as independent
+    hits = rng.random(20) < 0.8
+    sizes = rng.integers(1, 7, 20)
+    rows = [_row(h, rng, int(k)) for h, k in zip(hits, sizes, strict=True)] * 2
+    sentences = list(range(20)) * 2
+    together = intervals95(rows, sentences)["bilabial"]
+    apart = intervals95(rows, list(range(40)))["bilabial"]
+    assert together[1] - together[0] > 1.2 * (apart[1] - apart[0])
+    assert intervals95(rows[:9], list(range(9)))["bilabial"] is None  # 9 sentences: too few
+    assert intervals95([], [])["bilabial"] is None

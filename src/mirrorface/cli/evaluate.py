@@ -164,17 +164,23 @@ def _articulation_rows(paths: dict) -> list[str]:
 
 
 def _interval_rows(paths: dict) -> list[str]:
-    """The 95% intervals of each path's figures (bootstrap over utterances), one line a path."""
-    def band(pair: list[float] | None, percent: bool = True) -> str:
+    """Each path's 95% intervals of its four headline figures (bootstrap over sentences), a line each."""
+    from mirrorface.eval.unseen_speech import MIN_SENTENCES
+
+    def shown(pair: list[float] | None, unit: str = "%") -> str:
         if pair is None:
             return "—"
-        return f"{pair[0]:.1%}-{pair[1]:.1%}" if percent else f"{pair[0]:.0f}-{pair[1]:.0f} ms"
+        return f"{pair[0]:.1%}-{pair[1]:.1%}" if unit == "%" else f"{pair[0]:.0f}-{pair[1]:.0f} ms"
 
-    rows = []
+    if not paths:
+        return []
+    first = next(iter(paths.values()))["intervals95"]
+    rows = [f"  95% intervals, bootstrap over {first['sentences']} sentences (— : under "
+            f"{MIN_SENTENCES} with anything to count):"]
     for path, r in paths.items():
         ci = r["intervals95"]
-        rows.append(f"  {path:<16} bilabial {band(ci['bilabial'])}, labiodental {band(ci['labiodental'])}, "
-                    f"vowel time shut {band(ci['vowel_closed'])}, |onset| {band(ci['onset_abs_ms'], False)}")
+        rows.append(f"  {path:<16} bilabial {shown(ci['bilabial'])}, labiodental {shown(ci['labiodental'])}, "
+                    f"vowel time shut {shown(ci['vowel_closed'])}, |onset| {shown(ci['onset_abs_ms'], 'ms')}")
     return rows
 
 
@@ -221,15 +227,13 @@ def articulation(
                f"({', '.join(report['voices'])}); lips shut below {report['closure_threshold_mm']} mm; "
                f"positions at {report['probe_rate_hz']:.0f} Hz; in brackets the same track "
                f"{report['control_shift_ms']} ms late (chance)")
-    typer.echo("\n".join(_articulation_rows(report["paths"])))
-    typer.echo(f"95% intervals, bootstrap over the {report['sentences'] * len(voices)} utterances:")
-    typer.echo("\n".join(_interval_rows(report["paths"])))
+    typer.echo("\n".join(_articulation_rows(report["paths"]) + _interval_rows(report["paths"])))
     if report["other_synthesizers"]:
         typer.echo(f"audio only, voices of other synthesizers ({', '.join(others)}), against their own segments:")
-        typer.echo("\n".join(_articulation_rows(report["other_synthesizers"])[1:]))
-        typer.echo("\n".join(_interval_rows(report["other_synthesizers"])))
+        typer.echo("\n".join(_articulation_rows(report["other_synthesizers"])[1:]
+                              + _interval_rows(report["other_synthesizers"])))
     for voice, rows in report["per_voice"].items():
-        typer.echo(f"voice {voice} (then its 95% intervals):")
+        typer.echo(f"voice {voice}:")
         typer.echo("\n".join(_articulation_rows(rows)[1:] + _interval_rows(rows)))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,7 @@ from mirrorface.coexpression.session import Parts, make_loop
 from mirrorface.coexpression.smoothing import SmootherConfig
 from mirrorface.coexpression.sources import SyntheticSource
 from mirrorface.coexpression.timing import (
+    against_reference,
     clip_progress,
     finished_tracks,
     frame_before_ceiling,
@@ -55,7 +56,6 @@ from mirrorface.coexpression.timing import (
     summarize,
     summarize_person,
     track_timings,
-    with_person,
 )
 from mirrorface.coexpression.tracker import ExpressionTracker
 from mirrorface.face.spec import FaceSpec
@@ -176,8 +176,8 @@ def timing_section(spec: FaceSpec, parts: Parts, smiles: list, k: float, seed: i
             ticks = make_loop(face, parts, config).run(source)
         tracks = finished_tracks(ticks, source, parts.outputs, PERIOD)
         rows = track_timings(ticks, source, parts.outputs, tracks)
-        old = summarize_person(with_person(rows, tracks, source, single_frame))
-        rows = with_person(rows, tracks, source, apex_commands)
+        old = summarize_person(against_reference(rows, tracks, source, single_frame))
+        rows = against_reference(rows, tracks, source, apex_commands)
         return ticks, rows, {**summarize(rows), "single_frame_reference": old}
 
     for mode in ("coexpress", "mimic"):

@@ -47,8 +47,8 @@ def _first(times: np.ndarray, reached: np.ndarray) -> float:
 
 
 class RobotTrack(NamedTuple):
-    """The robot over one clip: when each position was read (s from the clip's start), its expression commands then
-    (T, C), and where it started (C,), their mean over `BASELINE_S`."""
+    """The robot over clip `clip`: when each position was read (s from the clip's start), its expression commands
+    then (T, C), and where it started (C,), their mean over `BASELINE_S`."""
 
     clip: int
     times: np.ndarray
@@ -58,6 +58,7 @@ class RobotTrack(NamedTuple):
 
 def robot_track(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float, clip: int,
                 ) -> RobotTrack:
+    """The robot's `RobotTrack` over one clip of a loop run (`ticks`), read from the positions it reached."""
     mine = [t for t in ticks if t.clip == clip]
     times = np.array([t.time for t in mine]) - source.starts[clip] + period  # positions are read after a tick
     pose = outputs.from_face(np.array([t.positions for t in mine]))
@@ -129,7 +130,7 @@ def track_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSe
     return rows
 
 
-def with_person(rows: list[dict], tracks: list[RobotTrack], source: SyntheticSource, apex_commands: np.ndarray,
+def against_reference(rows: list[dict], tracks: list[RobotTrack], source: SyntheticSource, apex_commands: np.ndarray,
                 ) -> list[dict]:
     """`track_timings`' rows with `against_person`'s figures against `apex_commands` (V, C) added."""
     return [{**row, **against_person(track, source, apex_commands[track.clip])}
@@ -139,10 +140,11 @@ def with_person(rows: list[dict], tracks: list[RobotTrack], source: SyntheticSou
 def event_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float,
                   apex_commands: np.ndarray | None = None) -> list[dict]:
     """One row per video the loop saw to its end (`track_timings`); with `apex_commands` (V, C), also
-    `against_person`. Against several references, make the tracks and rows once and call `with_person` for each."""
+    `against_person`. Against several references, make the tracks and rows once and call
+    `against_reference` for each."""
     tracks = finished_tracks(ticks, source, outputs, period)
     rows = track_timings(ticks, source, outputs, tracks)
-    return rows if apex_commands is None else with_person(rows, tracks, source, apex_commands)
+    return rows if apex_commands is None else against_reference(rows, tracks, source, apex_commands)
 
 
 def frame_before_ceiling(before: np.ndarray, apex_commands: np.ndarray, calm: np.ndarray) -> float:

@@ -121,9 +121,9 @@ def measure(gap: np.ndarray, contact: np.ndarray, rate: float, truth: Truth) -> 
     }
 
 
-def pool(rows: list[dict], intervals: bool = False) -> dict:
-    """Utterances' counts -> rates over all of them (intervals and vowel time pooled); with
-    `intervals`, also their 95% intervals (`intervals95`)."""
+def pool(rows: list[dict], sentences: list[int] | None = None) -> dict:
+    """Utterances' counts -> rates over all of them (intervals and vowel time pooled); given each
+    row's sentence, also the 95% intervals of the headline figures (`intervals95`)."""
     def rate(key: str, hit: str = "hits") -> dict:
         hits, n = sum(r[key][hit] for r in rows), sum(r[key]["n"] for r in rows)
         return {"hits": hits, "n": n, "rate": hits / n if n else None}
@@ -139,44 +139,55 @@ def pool(rows: list[dict], intervals: bool = False) -> dict:
     return {"bilabial": rate("bilabial"), "bilabial_shifted": rate("bilabial_shifted"),
             "labiodental": rate("labiodental"), "labiodental_shifted": rate("labiodental_shifted"),
             "vowel_closed": time("vowel_closed"), "open_vowel_closed": time("open_vowel_closed"),
-            "onset": timing, "utterances": len(rows), **({"intervals95": intervals95(rows)} if intervals else {})}
+            "onset": timing, "utterances": len(rows),
+            **({"intervals95": intervals95(rows, sentences)} if sentences is not None else {})}
 
 
 BOOTSTRAP_DRAWS = 2000
+MIN_SENTENCES = 10  # fewer sentences with something to count give no interval: too few to resample
 
 
-def intervals95(rows: list[dict], seed: int = 0) -> dict:
-    """95% intervals of `pool`'s headline figures, by a bootstrap over utterances (percentile).
+def intervals95(rows: list[dict], sentences: list[int], seed: int = 0) -> dict:
+    """95% intervals of `pool`'s headline figures, by a bootstrap over sentences (percentile).
 
-    Utterances, not closures, are resampled: the closures of one sentence and voice share its
-    timing and its mouth, so they are not independent draws. What the interval shows is how far
-    the figure would move on other sentences like these, e.g. whether 93.8% of closures hit is
-    distinguishable from a 95% target.
+    Sentences, not closures or utterances, are resampled: one sentence's closures share its
+    timing and its mouth, in every voice that speaks it, so they are not independent draws. The
+    interval shows how far a figure would move on other sentences like these, e.g. whether 93.8%
+    of closures hit is distinguishable from a 95% target.
+
+    Args:
+        rows: `measure`'s counts, one per utterance.
+        sentences: the sentence each row speaks (rows of one sentence are resampled together).
 
     Returns:
-        {"bilabial", "labiodental", "vowel_closed": [low, high] rates, "onset_abs_ms": [low, high]};
-        a figure with nothing to count is None.
+        {"sentences": how many, "bilabial", "labiodental", "vowel_closed": [low, high] rates,
+        "onset_abs_ms": [low, high] ms}. A figure is None where fewer than MIN_SENTENCES
+        sentences have anything to count: a point printed as an interval would read as certainty.
     """
-    if not rows:
-        return dict.fromkeys(("bilabial", "labiodental", "vowel_closed", "onset_abs_ms"))
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(len(rows), size=(BOOTSTRAP_DRAWS, len(rows)))  # utterance indices
+    groups = sorted(set(sentences))
+    members = [[r for r, s in zip(rows, sentences, strict=True) if s == g] for g in groups]
+    draws = np.random.default_rng(seed).integers(len(groups), size=(BOOTSTRAP_DRAWS, len(groups)))
 
-    def band(values: np.ndarray) -> list[float] | None:
-        values = values[np.isfinite(values)]
-        return np.percentile(values, [2.5, 97.5]).round(4).tolist() if len(values) else None
+    def counted(values: np.ndarray, weights: np.ndarray) -> list[float] | None:
+        if np.count_nonzero(weights) < MIN_SENTENCES:
+            return None
+        return np.percentile(values, [2.5, 97.5]).round(4).tolist()
 
     def ratio(key: str, top: str, bottom: str) -> list[float] | None:
-        num = np.array([r[key][top] for r in rows], float)[draws].sum(1)
-        den = np.array([r[key][bottom] for r in rows], float)[draws].sum(1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return band(num / den)
+        num = np.array([sum(r[key][top] for r in m) for m in members], float)
+        den = np.array([sum(r[key][bottom] for r in m) for m in members], float)
+        if np.count_nonzero(den) < MIN_SENTENCES:
+            return None
+        totals = den[draws].sum(1)  # a draw with nothing to count stands for an empty figure: redraw it
+        keep = totals > 0
+        return counted(num[draws].sum(1)[keep] / totals[keep], den)
 
-    onsets = [np.abs(np.array([o for o in r["onsets_ms"] if o is not None], float)) for r in rows]
-    medians = np.array([np.median(np.concatenate([onsets[i] for i in d])) if sum(len(onsets[i]) for i in d)
-                        else np.nan for d in draws])
-    return {"bilabial": ratio("bilabial", "hits", "n"), "labiodental": ratio("labiodental", "hits", "n"),
-            "vowel_closed": ratio("vowel_closed", "closed_ms", "ms"), "onset_abs_ms": band(medians)}
+    onsets = [np.abs(np.array([o for r in m for o in r["onsets_ms"] if o is not None], float)) for m in members]
+    sizes = np.array([len(o) for o in onsets])
+    medians = np.array([np.median(np.concatenate([onsets[i] for i in d])) for d in draws if sizes[d].sum()])
+    return {"sentences": len(groups), "bilabial": ratio("bilabial", "hits", "n"),
+            "labiodental": ratio("labiodental", "hits", "n"),
+            "vowel_closed": ratio("vowel_closed", "closed_ms", "ms"), "onset_abs_ms": counted(medians, sizes)}
 
 
 def _audio_only(utt: Utterance, method: str) -> Utterance:
@@ -249,10 +260,14 @@ def evaluate_unseen(spec: FaceSpec, models: LipSyncModels, sentences: tuple[str,
             if progress is not None:
                 progress(done, total)
     espeak = [label for label, _, _ in voices]
+
+    def spoken(labels: list[str] | tuple[str, ...]) -> list[int]:  # each pooled row's sentence
+        return list(range(len(sentences))) * len(labels)  # rows go voice by voice, sentence by sentence
+
     return {"sentences": len(sentences), "voices": espeak, "other_voices": list(other_voices),
             "probe_rate_hz": PROBE_RATE, "closure_threshold_mm": art.CLOSURE_THRESHOLD_MM,
             "control_shift_ms": art.CONTROL_SHIFT_MS,
-            "paths": {p: pool([r for label in espeak for r in rows[label][p]], True) for p in paths},
-            "other_synthesizers": {p: pool([r for label in other_voices for r in rows[label][p]], True)
+            "paths": {p: pool([r for label in espeak for r in rows[label][p]], spoken(espeak)) for p in paths},
+            "other_synthesizers": {p: pool([r for label in other_voices for r in rows[label][p]], spoken(other_voices))
                                    for p in audio_paths} if other_voices else {},
-            "per_voice": {label: {p: pool(r, True) for p, r in rows[label].items()} for label in rows}}
+            "per_voice": {label: {p: pool(r, spoken([label])) for p, r in rows[label].items()} for label in rows}}
