@@ -146,8 +146,9 @@ def nearest_neighbour(train: SelfModelData, landmarks: np.ndarray, k: int = 1) -
         for start in range(0, len(q), NN_CHUNK):  # bounded memory: 40,000 queries x 10,000 frames is 1.6 GB
             chunk = q[start:start + NN_CHUNK]
             distances = (chunk**2).sum(1)[:, None] - 2 * chunk @ p.T + (p**2).sum(1)[None]
+            # copy the k columns: a slice would keep the chunk's whole (chunk, pool) int64 index array alive
             found.append(distances.argmin(1)[:, None] if nearest == 1
-                         else np.argpartition(distances, nearest - 1, 1)[:, :nearest])
+                         else np.argpartition(distances, nearest - 1, 1)[:, :nearest].copy())
         return np.concatenate(found)
 
     i = closest(landmarks[:, :N_UPPER], train.upper.landmarks[:, :N_UPPER])
