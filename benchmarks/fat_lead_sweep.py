@@ -8,7 +8,8 @@ in two other seeded training voicings: 30 utterances, 152 bilabials, 22 f/v), th
 target latents through the FAT at every lead and sends the jaw its commands `--jaw-leads` frames
 earlier than the rest (`speak.stagger`), performs them on the simulated face and measures at
 150 Hz what `eval articulation` does: bilabial hits beside the 500 ms late control, lip-teeth
-contact, vowel time shut, closure onset.
+contact, vowel time shut, closure onset, with their 95% intervals over the 15 sentences
+(`unseen_speech.intervals95`): 22 f/v are few, and recipes have been judged on them.
 About 1 min on the 2-core VM.
 """
 
@@ -54,13 +55,22 @@ def main() -> None:
                     art.lip_gap_mm(painter, positions), art.labiodental_contact(painter, positions), PROBE_RATE, truth))
     print(f"models {args.models or 'shipped'} (calibrated: lead {models.fat_config.lead}, "
           f"actuator lead {models.fat_config.actuator_lead or 'none'})")
+    print("in brackets: 95% intervals, bootstrap over the 15 sentences (-: under 10 with any to count)")
     for (frames, jaw), r in sorted(rows.items()):
-        f = pool(r)
-        print(f"lead {frames} jaw +{jaw}: bilabial {f['bilabial']['rate']:.1%} "
+        f = pool(r, [i // 2 for i in range(len(r))])  # both lists go sentence by sentence, two voicings each
+        ci = f["intervals95"]
+        print(f"lead {frames} jaw +{jaw}: bilabial {f['bilabial']['rate']:.1%} {band(ci['bilabial'])} "
               f"(late {f['bilabial_shifted']['rate']:.1%}, n={f['bilabial']['n']}), "
-              f"labiodental {f['labiodental']['rate']:.1%} (n={f['labiodental']['n']}), "
-              f"vowel time shut {f['vowel_closed']['rate']:.1%}, "
-              f"onset {f['onset']['median_ms']:+.0f} ms (|{f['onset']['median_abs_ms']:.0f}|)", flush=True)
+              f"labiodental {f['labiodental']['rate']:.1%} {band(ci['labiodental'])} (n={f['labiodental']['n']}), "
+              f"vowel time shut {f['vowel_closed']['rate']:.1%} {band(ci['vowel_closed'])}, "
+              f"onset {f['onset']['median_ms']:+.0f} ms (|{f['onset']['median_abs_ms']:.0f}| "
+              f"{band(ci['onset_abs_ms'], 'ms')})", flush=True)
+
+
+def band(pair: list[float] | None, unit: str = "%") -> str:
+    if pair is None:
+        return "[-]"
+    return f"[{pair[0]:.0%}-{pair[1]:.0%}]" if unit == "%" else f"[{pair[0]:.0f}-{pair[1]:.0f}]"
 
 
 if __name__ == "__main__":
