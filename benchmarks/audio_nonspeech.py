@@ -7,9 +7,9 @@ This plays it seeded signals at -20 dBFS (white and pink noise, a melody of harm
 sustained chord, noise at -60 dBFS) beside a sentence of speech in the held-out voice Flite slt
 (when installed), and prints, for the drawn mouth (`eval.articulation.target_gap_mm`, 150 Hz):
 the mean and SD of the lip gap, how much it moves frame to frame, and the share of time the lips
-are shut at the model's closure threshold. The mouth at rest is shut (gap under 1 mm), so
-"shut" on silence is rest; a mouth that moves on noise as much as on speech is what a gate would
-stop.
+are shut (gap under 1 mm; the model's closure threshold decides where its closures shut them).
+The speech is at its synthesizer's level (about -16 dBFS) and length. A mouth that moves on noise
+as it does on speech is what a gate would stop.
 """
 
 from __future__ import annotations

@@ -55,10 +55,12 @@ def main() -> None:
                     art.lip_gap_mm(painter, positions), art.labiodental_contact(painter, positions), PROBE_RATE, truth))
     print(f"models {args.models or 'shipped'} (calibrated: lead {models.fat_config.lead}, "
           f"actuator lead {models.fat_config.actuator_lead or 'none'})")
-    print("in brackets: 95% intervals, bootstrap over the 15 sentences (-: under 10 with any to count)")
-    for (frames, jaw), r in sorted(rows.items()):
+    for k, ((frames, jaw), r) in enumerate(sorted(rows.items())):
         f = pool(r, [i // 2 for i in range(len(r))])  # both lists go sentence by sentence, two voicings each
         ci = f["intervals95"]
+        if k == 0:
+            print(f"in brackets: 95% intervals, bootstrap over the {ci['sentences']} sentences "
+                  "(-: under 10 with any to count)")
         print(f"lead {frames} jaw +{jaw}: bilabial {f['bilabial']['rate']:.1%} {band(ci['bilabial'])} "
               f"(late {f['bilabial_shifted']['rate']:.1%}, n={f['bilabial']['n']}), "
               f"labiodental {f['labiodental']['rate']:.1%} {band(ci['labiodental'])} (n={f['labiodental']['n']}), "

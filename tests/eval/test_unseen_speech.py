@@ -95,3 +95,16 @@ def test_a_sentence_spoken_in_two_voices_is_one_draw_and_few_sentences_give_no_i
     assert together[1] - together[0] > 1.2 * (apart[1] - apart[0])
     assert intervals95(rows[:9], list(range(9)))["bilabial"] is None  # 9 sentences: too few
     assert intervals95([], [])["bilabial"] is None
+
+
+def test_only_sentences_with_something_to_count_make_an_interval():
+    rng = np.random.default_rng(3)
+    rows = [_row(True, rng) for _ in range(12)]
+    for n_with, expected in ((9, None), (10, list)):
+        for i, row in enumerate(rows):  # lip-teeth contacts in the first n_with sentences only
+            row["labiodental"] = {"hits": int(i % 3 != 0), "n": 1} if i < n_with else {"hits": 0, "n": 0}
+        band = intervals95(rows, list(range(12)))["labiodental"]
+        assert band is None if expected is None else isinstance(band, expected)
+    for row in rows[9:]:
+        row["onsets_ms"] = [None]  # onsets in 9 of the 12 sentences
+    assert intervals95(rows, list(range(12)))["onset_abs_ms"] is None

@@ -233,6 +233,8 @@ def articulation(
         typer.echo("\n".join(_articulation_rows(report["other_synthesizers"])[1:]
                               + _interval_rows(report["other_synthesizers"])))
     for voice, rows in report["per_voice"].items():
+        if not rows:  # another synthesizer's voice when no audio-only path was asked for
+            continue
         typer.echo(f"voice {voice}:")
         typer.echo("\n".join(_articulation_rows(rows)[1:] + _interval_rows(rows)))
     if out is not None:

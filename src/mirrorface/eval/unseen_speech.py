@@ -178,7 +178,7 @@ def intervals95(rows: list[dict], sentences: list[int], seed: int = 0) -> dict:
         den = np.array([sum(r[key][bottom] for r in m) for m in members], float)
         if np.count_nonzero(den) < MIN_SENTENCES:
             return None
-        totals = den[draws].sum(1)  # a draw with nothing to count stands for an empty figure: redraw it
+        totals = den[draws].sum(1)  # a draw with nothing to count has no figure: dropped (as if redrawn)
         keep = totals > 0
         return counted(num[draws].sum(1)[keep] / totals[keep], den)
 
