@@ -130,8 +130,8 @@ def track_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSe
     return rows
 
 
-def against_reference(rows: list[dict], tracks: list[RobotTrack], source: SyntheticSource, apex_commands: np.ndarray,
-                ) -> list[dict]:
+def against_reference(rows: list[dict], tracks: list[RobotTrack], source: SyntheticSource,
+                      apex_commands: np.ndarray) -> list[dict]:
     """`track_timings`' rows with `against_person`'s figures against `apex_commands` (V, C) added."""
     return [{**row, **against_person(track, source, apex_commands[track.clip])}
             for row, track in zip(rows, tracks, strict=True)]

@@ -168,11 +168,6 @@ def intervals95(rows: list[dict], sentences: list[int], seed: int = 0) -> dict:
     members = [[r for r, s in zip(rows, sentences, strict=True) if s == g] for g in groups]
     draws = np.random.default_rng(seed).integers(len(groups), size=(BOOTSTRAP_DRAWS, len(groups)))
 
-    def counted(values: np.ndarray, weights: np.ndarray) -> list[float] | None:
-        if np.count_nonzero(weights) < MIN_SENTENCES:
-            return None
-        return np.percentile(values, [2.5, 97.5]).round(4).tolist()
-
     def ratio(key: str, top: str, bottom: str) -> list[float] | None:
         num = np.array([sum(r[key][top] for r in m) for m in members], float)
         den = np.array([sum(r[key][bottom] for r in m) for m in members], float)
@@ -180,14 +175,19 @@ def intervals95(rows: list[dict], sentences: list[int], seed: int = 0) -> dict:
             return None
         totals = den[draws].sum(1)  # a draw with nothing to count has no figure: dropped (as if redrawn)
         keep = totals > 0
-        return counted(num[draws].sum(1)[keep] / totals[keep], den)
+        return np.percentile(num[draws].sum(1)[keep] / totals[keep], [2.5, 97.5]).round(4).tolist()
 
-    onsets = [np.abs(np.array([o for r in m for o in r["onsets_ms"] if o is not None], float)) for m in members]
-    sizes = np.array([len(o) for o in onsets])
-    medians = np.array([np.median(np.concatenate([onsets[i] for i in d])) for d in draws if sizes[d].sum()])
+    def onset_abs() -> list[float] | None:  # the median of |onset| over the drawn sentences, as `pool`'s
+        onsets = [np.abs(np.array([o for r in m for o in r["onsets_ms"] if o is not None], float)) for m in members]
+        sizes = np.array([len(o) for o in onsets])
+        if np.count_nonzero(sizes) < MIN_SENTENCES:
+            return None
+        medians = [np.median(np.concatenate([onsets[i] for i in d])) for d in draws if sizes[d].sum()]
+        return np.percentile(medians, [2.5, 97.5]).round(4).tolist()
+
     return {"sentences": len(groups), "bilabial": ratio("bilabial", "hits", "n"),
             "labiodental": ratio("labiodental", "hits", "n"),
-            "vowel_closed": ratio("vowel_closed", "closed_ms", "ms"), "onset_abs_ms": counted(medians, sizes)}
+            "vowel_closed": ratio("vowel_closed", "closed_ms", "ms"), "onset_abs_ms": onset_abs()}
 
 
 def _audio_only(utt: Utterance, method: str) -> Utterance:
