@@ -21,7 +21,8 @@ the targets are time-stretched to match), gain, reverberation (an exponentially 
 noise impulse response, RT60 0.1-0.5 s), a telephone codec (8 kHz band, 8-bit mu-law) and
 coloured noise at 10-30 dB SNR; the features are then warped (VTLP, `audio_model.TrainConfig.vtlp`).
 Pitch varies at synthesis (eSpeak's pitch parameter), which leaves the timing, and so the
-targets, unchanged.
+targets, unchanged. Some clips are not speech at all (`nonspeech_example`): noise, music and
+knocks, whose target is the mouth at rest.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from mirrorface.articulation.coarticulation import articulate
 from mirrorface.speech import tts
 from mirrorface.speech.audio import resample
 from mirrorface.speech.features import FEATURE_RATE
+from mirrorface.speech.nonspeech import nonspeech_audio
 from mirrorface.timeline import Timeline
 
 TARGET_FPS = 100.0  # targets at the 10 ms feature frame rate: frame t at t * 10 ms
@@ -262,6 +264,16 @@ def add_codec(audio: np.ndarray) -> np.ndarray:
     mu = 255.0
     coded = np.round(np.sign(x) * np.log1p(mu * np.abs(x)) / np.log1p(mu) * 127) / 127
     return (np.sign(coded) * np.expm1(np.abs(coded) * np.log1p(mu)) / mu * peak).astype(np.float32)
+
+
+def nonspeech_example(frames: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Sound that is not speech (`speech.nonspeech`), `frames` 10 ms frames long, in a room half the
+    time, and the articulation of silence as its target: ((samples,) audio, (frames + 1, 9) targets)."""
+    audio = nonspeech_audio(frames * int(FEATURE_RATE / TARGET_FPS), rng)
+    if rng.random() < 0.5:
+        audio = np.clip(add_reverb(audio, rng.uniform(0.1, 0.5), rng), -1.0, 1.0)
+    silence = articulate(Timeline([]), frames * 10.0, TARGET_FPS).values
+    return audio, np.concatenate([silence, silence[-1:]]).astype(np.float32)
 
 
 def augment(utt: Utterance, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

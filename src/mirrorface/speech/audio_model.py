@@ -52,6 +52,8 @@ class TrainConfig:
     vtlp: tuple[float, float] = (0.82, 1.05)  # vocal-tract-length perturbation: range of the warp
     # factor of the filterbank (<1 raises the formants, as a shorter vocal tract does: the other
     # synthesizers' training speakers are men)
+    nonspeech: float = 0.15  # share of clips that are noise, music or knocks (`speech.nonspeech`) with
+    # the articulation of silence as their target: the model, not a gate, keeps the mouth at rest
 
 
 def features(audio: np.ndarray, sample_rate: int, config: Audio2ArticConfig, warp: float = 1.0) -> np.ndarray:
@@ -72,7 +74,10 @@ def _batch(corpus: list[audio_corpus.Utterance], config: TrainConfig, model_conf
     target = np.zeros((b, t, len(ARTICULATORS)), np.float32)
     mask = np.zeros((b, t), np.float32)
     for i in range(b):
-        audio, targets = audio_corpus.augment(corpus[rng.integers(len(corpus))], rng)
+        if config.nonspeech and rng.random() < config.nonspeech:  # no draw at 0: older runs repeat exactly
+            audio, targets = audio_corpus.nonspeech_example(t, rng)
+        else:
+            audio, targets = audio_corpus.augment(corpus[rng.integers(len(corpus))], rng)
         m = features(audio, FEATURE_RATE, model_config, float(rng.uniform(*config.vtlp)))
         start = int(rng.integers(max(1, len(m) - t + 1)))
         n = min(t, len(m) - start)
@@ -118,7 +123,7 @@ def train_audio_model(out: str | Path, config: TrainConfig = TrainConfig(),
     if resume:
         if not (out / "train_state.json").is_file():
             raise MirrorfaceError(f"nothing to resume in {out}: it has no train_state.json")
-        saved = read_meta(out)["data"]
+        saved = {"nonspeech": 0.0, **read_meta(out)["data"]}  # a run saved before non-speech clips had none
         config = TrainConfig(**{**saved, "steps": config.steps})  # the corpus must be the one trained on
         model = load_audio_model(out)
     else:
