@@ -7,14 +7,16 @@ leave the mouth at rest from non-speech training clips (`speech.nonspeech`). Thi
 (by default the shipped one, and `--baseline`, a model trained without such clips, when given)
 seeded sounds at -20 dBFS, of two groups:
 - kinds the training draws from, drawn here by other code and seeds: white and pink noise, a
-  melody of harmonic tones, a swelling chord, noise at -60 dBFS;
-- kinds it never hears: FM bells, a drum loop, a square-wave arpeggio, and speech-shaped noise
-  (pink noise in the long-term spectrum of speech, swelling at the syllable rate), the hardest;
+  melody of harmonic tones, a swelling chord;
+- kinds it never hears: FM bells, a drum loop, a square-wave arpeggio, speech-shaped noise (pink
+  noise in the long-term spectrum of speech, swelling at the syllable rate), and white noise at
+  -60 dBFS, quieter than any training clip;
 and speech: a sentence of the held-out voice Flite slt (when installed) at its synthesizer's level
 (about -16 dBFS), alone and with the melody 10 dB below it, which must still move the lips.
 For the drawn mouth (`eval.articulation.target_gap_mm`, 150 Hz) it prints the mean and SD of the
 lip gap, how much it moves frame to frame, and the share of time the lips are shut (gap under 1
-mm), beside the rest pose's gap: a mouth at rest on non-speech reads the rest gap and moves 0.
+mm), beside the rest pose's gap: a mouth at rest on non-speech reads the rest gap (0.49 mm, which
+counts as shut) and moves 0.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from mirrorface.articulation.coarticulation import articulate
 from mirrorface.eval import articulation as art
 from mirrorface.eval.unseen_speech import PROBE_RATE
 from mirrorface.speech.audio import resample
-from mirrorface.speech.audio_model import infer_frames, load_audio_model, resample_frames, shut_closures
+from mirrorface.speech.audio_model import load_audio_model, predict_frames, resample_frames
 from mirrorface.speech.features import FEATURE_RATE
 from mirrorface.speech.synthesizers import available, synthesize_other
 from mirrorface.timeline import Timeline
@@ -69,8 +71,8 @@ def unheard_kinds(n: int, t: np.ndarray, rng: np.random.Generator) -> dict[str, 
     drums = np.tile(np.concatenate([kick + hat, hat, snare, hat]), n // (4 * beat) + 1)[:n]
     arp = np.concatenate([np.sign(np.sin(2 * np.pi * f * t[: FEATURE_RATE // 8]))
                           for f in np.tile([261.6, 329.6, 392.0, 523.3], 80)])[:n]
-    # pink noise shaped like speech's long-term spectrum (a broad peak near 500 Hz), swelling and
-    # fading at 2-6 Hz like syllables: the envelope of speech without its spectral detail
+    # pink noise shaped like speech's long-term spectrum (a broad peak near 500 Hz), its level
+    # drawn anew every 250 ms like syllables: the envelope of speech without its spectral detail
     shaped = lfilter([1.0, 0.0, -1.0], [1.0, -1.8 * np.cos(2 * np.pi * 500 / FEATURE_RATE), 0.81],
                      lfilter(PINK_B, PINK_A, rng.standard_normal(n)))
     syllables = np.interp(t, np.arange(0, t[-1] + 0.25, 0.25), rng.uniform(0, 1, int(t[-1] / 0.25) + 2)) ** 2
@@ -80,10 +82,8 @@ def unheard_kinds(n: int, t: np.ndarray, rng: np.random.Generator) -> dict[str, 
 
 def drawn(model, audio: np.ndarray) -> np.ndarray:
     """The drawn lip gap (mm) at PROBE_RATE for a sound, closures shut as `say` shuts them."""
-    values, prob = infer_frames(model, audio, FEATURE_RATE)
-    track = resample_frames(shut_closures(values, prob, model.config.closure_threshold),
-                            1000.0 * len(audio) / FEATURE_RATE, PROBE_RATE)
-    return art.target_gap_mm(track)
+    values, _ = predict_frames(model, audio, FEATURE_RATE)
+    return art.target_gap_mm(resample_frames(values, 1000.0 * len(audio) / FEATURE_RATE, PROBE_RATE))
 
 
 def row(gap: np.ndarray) -> str:
@@ -105,7 +105,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     groups = {"kinds trained on (other draws)": {k: at_level(x, -20) for k, x in trained_kinds(n, t, rng).items()},
               "kinds never trained on": {k: at_level(x, -20) for k, x in unheard_kinds(n, t, rng).items()}}
-    groups["kinds trained on (other draws)"]["noise at -60 dBFS"] = at_level(rng.standard_normal(n), -60)
+    groups["kinds never trained on"]["white noise at -60 dBFS"] = at_level(rng.standard_normal(n), -60)
     if available("flite:slt"):
         spoken = synthesize_other(SPEECH, "flite:slt")
         speech = resample(spoken.audio, spoken.sample_rate, FEATURE_RATE)
@@ -122,7 +122,7 @@ def main() -> None:
     for group, sounds in groups.items():
         print(group)
         for name, audio in sounds.items():
-            print(f"  {name:22s} " + " | ".join(f"{which} {row(drawn(m, audio))}" for which, m in models.items()))
+            print(f"  {name:24s} " + " | ".join(f"{which} {row(drawn(m, audio))}" for which, m in models.items()))
 
 
 if __name__ == "__main__":

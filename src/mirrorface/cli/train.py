@@ -42,6 +42,8 @@ def audio(
                                "the first validation sentences only."),
     steps: int = typer.Option(None, help="Optimiser steps in total (default 2500, or 30 with --quick)."),
     seed: int = typer.Option(None, help="Seeds the corpus voices, the initial weights and every batch (default 0)."),
+    nonspeech: float = typer.Option(None, help="Share of training clips that are noise, music or knocks with "
+                                    "the mouth at rest as target (default 0.15; 0: speech only)."),
     resume: bool = typer.Option(False, help="Continue the run saved in --out up to --steps."),
     calibrate: bool = typer.Option(False, help="Train nothing: choose the closure threshold of the model in "
                                    "--out again, on the validation split. Rewrites only the threshold and its "
@@ -58,7 +60,8 @@ def audio(
     sentences = QUICK["sentences_per_language"] if quick else None  # validation sentences per language
     if calibrate:
         unused = [flag for flag, given in (("--steps", steps is not None), ("--seed", seed is not None),
-                                           ("--resume", resume), ("--force", force)) if given]
+                                           ("--nonspeech", nonspeech is not None), ("--resume", resume),
+                                           ("--force", force)) if given]
         if unused:
             raise MirrorfaceError(f"--calibrate trains nothing and rewrites only the threshold in {out}/config.json: "
                                   f"drop {', '.join(unused)}")
@@ -67,10 +70,16 @@ def audio(
 
     if steps is not None and steps < 1:
         raise MirrorfaceError(f"--steps must be positive, got {steps}")
+    if nonspeech is not None and not 0.0 <= nonspeech < 1.0:
+        raise MirrorfaceError(f"--nonspeech must be at least 0 and below 1, got {nonspeech}")
+    if resume and nonspeech is not None:
+        raise MirrorfaceError("--nonspeech cannot change a run being resumed: it goes on with its own share")
     _check_out(out, resume, force)
     settings = {**(QUICK if quick else {}), "seed": 0 if seed is None else seed}
     if steps is not None:
         settings["steps"] = steps
+    if nonspeech is not None:
+        settings["nonspeech"] = nonspeech
     config = TrainConfig(**settings)
     model_config = Audio2ArticConfig(**(QUICK_MODEL if quick else {}))
     bar, progress = _stage_bar(quiet)

@@ -37,7 +37,7 @@ from mirrorface.articulation.coarticulation import articulate
 from mirrorface.speech import tts
 from mirrorface.speech.audio import resample
 from mirrorface.speech.features import FEATURE_RATE
-from mirrorface.speech.nonspeech import nonspeech_audio
+from mirrorface.speech.nonspeech import coloured, nonspeech_audio
 from mirrorface.timeline import Timeline
 
 TARGET_FPS = 100.0  # targets at the 10 ms feature frame rate: frame t at t * 10 ms
@@ -238,9 +238,7 @@ def add_noise(audio: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.
     white = rng.standard_normal(n, dtype=np.float32)
     colour = rng.integers(3)  # 0 white, 1 pink (1/f), 2 brown (1/f^2): hiss, room, rumble
     if colour:
-        spectrum = np.fft.rfft(white)
-        spectrum /= np.maximum(np.arange(len(spectrum)), 1.0) ** (colour / 2)
-        white = np.fft.irfft(spectrum, n=n)
+        white = coloured(white, colour)
     white = white[: len(audio)]
     power = np.mean(audio.astype(np.float64) ** 2) + 1e-12
     noise = white * np.sqrt(power / 10 ** (snr_db / 10) / (np.mean(white**2) + 1e-12))

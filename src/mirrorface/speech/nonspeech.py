@@ -6,7 +6,7 @@ only heard speech moves the lips to a fan, a melody or a knock on the table as i
 clips of sound like this carry the articulation of silence as their target, so the model itself
 learns what is not speech, at every level from near silence to loud.
 
-`nonspeech_clip` draws one or two of these kinds and mixes them:
+`nonspeech_audio` draws one or two of these kinds and mixes them:
 - coloured noise (spectral slope 0 to -6 dB an octave; hiss, room tone, rumble), steady or with a
   slow random swell;
 - harmonic tones: melodies and chords of notes (60-1,500 Hz, 1-12 harmonics with a random
@@ -28,10 +28,15 @@ from mirrorface.speech.features import FEATURE_RATE
 LEVEL_DBFS = (-55.0, -6.0)  # RMS level of a clip: from near silence to a loud sound at the microphone
 
 
+def coloured(white: np.ndarray, exponent: float) -> np.ndarray:
+    """White noise -> noise whose power falls as 1/f^exponent (1 pink, 2 brown), same length."""
+    spectrum = np.fft.rfft(white)
+    spectrum /= np.maximum(np.arange(len(spectrum)), 1.0) ** (exponent / 2)
+    return np.fft.irfft(spectrum, n=len(white))
+
+
 def _coloured_noise(n: int, rng: np.random.Generator) -> np.ndarray:
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    spectrum /= np.maximum(np.arange(len(spectrum)), 1.0) ** (rng.uniform(0.0, 2.0) / 2)  # 1/f^a power
-    noise = np.fft.irfft(spectrum, n=n)
+    noise = coloured(rng.standard_normal(n), rng.uniform(0.0, 2.0))
     if rng.random() < 0.5:  # a slow swell (a passing car, wind), 0.2-3 Hz
         t = np.arange(n) / FEATURE_RATE
         noise *= 1 + rng.uniform(0.2, 0.9) * np.sin(2 * np.pi * rng.uniform(0.2, 3.0) * t + rng.uniform(0, 6.3))
@@ -52,7 +57,7 @@ def _note(n: int, f0: float, rng: np.random.Generator) -> np.ndarray:
 
 def _tones(n: int, rng: np.random.Generator) -> np.ndarray:
     out = np.zeros(n)
-    for _ in range(int(rng.integers(1, 4))):  # voices: a melody, or the notes of a chord
+    for _ in range(int(rng.integers(1, 4))):  # 1-3 melodies at once, their notes overlapping like chords
         start = 0
         while start < n:
             length = min(n - start, int(rng.uniform(0.08, 0.8) * FEATURE_RATE))
@@ -96,4 +101,5 @@ def nonspeech_audio(n: int, rng: np.random.Generator) -> np.ndarray:
     if rng.random() < 0.3:  # a band-limited source: a small loudspeaker, a phone
         mix = lfilter([1.0, -rng.uniform(0.5, 0.97)], [1.0], mix)
     level = 10 ** (rng.uniform(*LEVEL_DBFS) / 20)
+    # the level is the RMS, so loud knocks (peaks 15-40x their RMS) clip, as an overloaded microphone does
     return np.clip(mix / (np.sqrt(np.mean(mix**2)) + 1e-9) * level, -1.0, 1.0).astype(np.float32)
