@@ -50,3 +50,22 @@ def test_batches_hold_nonspeech_clips_in_their_share(share):
     at_rest = sum(bool(torch.allclose(t[m > 0], torch.from_numpy(REST).float().expand_as(t[m > 0]), atol=1e-6))
                   for t, m in zip(targets, mask, strict=True))
     assert at_rest == 16 * share if share in (0.0, 1.0) else 3 <= at_rest <= 13  # a seeded draw: 16 coin flips
+
+
+def test_a_background_plays_under_the_speech_at_the_level_asked():
+    speech = (0.1 * np.sin(np.arange(16000) / 16000 * 2 * np.pi * 200)).astype(np.float32)
+    for snr in (5.0, 25.0):
+        mixed = audio_corpus.add_background(speech, snr, np.random.default_rng(4))
+        background = (mixed - speech).astype(np.float64)
+        measured = 10 * np.log10(np.mean(speech.astype(np.float64) ** 2) / np.mean(background**2))
+        assert measured == pytest.approx(snr, abs=0.01)
+
+
+def test_speech_clips_carry_a_background_only_when_asked():
+    utt = audio_corpus.speak("Bob made a map.", "en")
+    plain, targets = audio_corpus.augment(utt, np.random.default_rng(7))
+    again, _ = audio_corpus.augment(utt, np.random.default_rng(7), background=0.0)
+    mixed, mixed_targets = audio_corpus.augment(utt, np.random.default_rng(7), background=1.0)
+    np.testing.assert_array_equal(plain, again)  # no draw at 0: the stream of a run without backgrounds
+    assert not np.allclose(plain, mixed)
+    np.testing.assert_array_equal(targets, mixed_targets)  # the speech still decides the mouth

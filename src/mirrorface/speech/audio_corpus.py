@@ -22,7 +22,8 @@ noise impulse response, RT60 0.1-0.5 s), a telephone codec (8 kHz band, 8-bit mu
 coloured noise at 10-30 dB SNR; the features are then warped (VTLP, `audio_model.TrainConfig.vtlp`).
 Pitch varies at synthesis (eSpeak's pitch parameter), which leaves the timing, and so the
 targets, unchanged. Some clips are not speech at all (`nonspeech_example`): noise, music and
-knocks, whose target is the mouth at rest.
+knocks, whose target is the mouth at rest; as many speech clips have such sound under them
+(`add_background`), and keep their own targets.
 """
 
 from __future__ import annotations
@@ -274,8 +275,17 @@ def nonspeech_example(frames: int, rng: np.random.Generator) -> tuple[np.ndarray
     return audio, np.concatenate([silence, silence[-1:]]).astype(np.float32)
 
 
-def augment(utt: Utterance, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """A random acoustic variant of an utterance: ((samples,) audio, (F, 9) targets at 100 Hz)."""
+def add_background(audio: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
+    """Mix non-speech sound (`nonspeech_audio`: music, knocks, hum, noise) `snr_db` below the speech's power."""
+    background = nonspeech_audio(len(audio), rng).astype(np.float64)
+    power = np.mean(audio.astype(np.float64) ** 2) + 1e-12
+    scale = np.sqrt(power / 10 ** (snr_db / 10) / (np.mean(background**2) + 1e-12))
+    return (audio + background * scale).astype(np.float32)
+
+
+def augment(utt: Utterance, rng: np.random.Generator, background: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """A random acoustic variant of an utterance: ((samples,) audio, (F, 9) targets at 100 Hz); with
+    probability `background`, music, knocks or hum play under the speech (5-25 dB below it)."""
     speed = rng.uniform(0.9, 1.1)
     down = int(round(100 * speed))  # speed in steps of 0.01: resample_poly needs integers
     audio = resample_poly(utt.audio, 100, down).astype(np.float32) if down != 100 else utt.audio
@@ -286,5 +296,7 @@ def augment(utt: Utterance, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
         audio = add_codec(audio)
     if rng.random() < 0.7:
         audio = add_noise(audio, rng.uniform(10, 30), rng)
+    if background and rng.random() < background:  # no draw at 0: older runs repeat exactly
+        audio = add_background(audio, rng.uniform(5, 25), rng)
     audio = audio * 10 ** (rng.uniform(-24, 6) / 20)  # microphones and singers differ in level
     return np.clip(audio, -1.0, 1.0), targets

@@ -53,7 +53,8 @@ class TrainConfig:
     # factor of the filterbank (<1 raises the formants, as a shorter vocal tract does: the other
     # synthesizers' training speakers are men)
     nonspeech: float = 0.15  # share of clips that are noise, music or knocks (`speech.nonspeech`) with
-    # the articulation of silence as their target: the model, not a gate, keeps the mouth at rest
+    # the articulation of silence as their target: the model, not a gate, keeps the mouth at rest;
+    # the same share of speech clips has such sound under it, so that speech over music still speaks
 
 
 def features(audio: np.ndarray, sample_rate: int, config: Audio2ArticConfig, warp: float = 1.0) -> np.ndarray:
@@ -77,7 +78,7 @@ def _batch(corpus: list[audio_corpus.Utterance], config: TrainConfig, model_conf
         if config.nonspeech and rng.random() < config.nonspeech:  # no draw at 0: older runs repeat exactly
             audio, targets = audio_corpus.nonspeech_example(t, rng)
         else:
-            audio, targets = audio_corpus.augment(corpus[rng.integers(len(corpus))], rng)
+            audio, targets = audio_corpus.augment(corpus[rng.integers(len(corpus))], rng, config.nonspeech)
         m = features(audio, FEATURE_RATE, model_config, float(rng.uniform(*config.vtlp)))
         start = int(rng.integers(max(1, len(m) - t + 1)))
         n = min(t, len(m) - start)

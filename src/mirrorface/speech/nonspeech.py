@@ -4,7 +4,9 @@
 only heard speech moves the lips to a fan, a melody or a knock on the table as if someone spoke
 (`benchmarks/audio_nonspeech.py`). Rather than a hand-tuned gate in front of the model, training
 clips of sound like this carry the articulation of silence as their target, so the model itself
-learns what is not speech, at every level from near silence to loud.
+learns what is not speech, at every level from near silence to loud. The same sounds also play
+under some speech clips (`audio_corpus.add_background`), whose targets stay the speech's: music in
+the room must not silence a speaker.
 
 `nonspeech_audio` draws one or two of these kinds and mixes them:
 - coloured noise (spectral slope 0 to -6 dB an octave; hiss, room tone, rumble), steady or with a
