@@ -16,7 +16,9 @@ and speech: a sentence of the held-out voice Flite slt (when installed) at its s
 For the drawn mouth (`eval.articulation.target_gap_mm`, 150 Hz) it prints the mean and SD of the
 lip gap, how much it moves frame to frame, and the share of time the lips are shut (gap under 1
 mm), beside the rest pose's gap: a mouth at rest on non-speech reads the rest gap (0.49 mm, which
-counts as shut) and moves 0.
+counts as shut) and moves 0. With `--executed` it also performs what `say --method learned` plans
+for each sound (the shipped audio model, VAE and FAT of lips10) on the simulated face and prints
+the face's own lip gap at 150 Hz (about 1 min more).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from scipy.signal import lfilter
 
 from mirrorface.articulation.coarticulation import articulate
 from mirrorface.eval import articulation as art
-from mirrorface.eval.unseen_speech import PROBE_RATE
+from mirrorface.eval.unseen_speech import PROBE_RATE, probe_motion
 from mirrorface.speech.audio import resample
 from mirrorface.speech.audio_model import load_audio_model, predict_frames, resample_frames
 from mirrorface.speech.features import FEATURE_RATE
@@ -86,6 +88,19 @@ def drawn(model, audio: np.ndarray) -> np.ndarray:
     return art.target_gap_mm(resample_frames(values, 1000.0 * len(audio) / FEATURE_RATE, PROBE_RATE))
 
 
+def performed(audio: np.ndarray) -> np.ndarray:
+    """The lip gap (mm) of lips10 performing what `say --method learned` plans for a sound, at PROBE_RATE."""
+    from mirrorface.articulation.sources import Utterance
+    from mirrorface.face.sim.painter import Painter
+    from mirrorface.face.spec import load_spec
+    from mirrorface.lipsync.speak import LipSyncModels, plan_speech
+
+    spec = load_spec("lips10")
+    painter = Painter(spec, seed=0)
+    plan = plan_speech(Utterance(audio, FEATURE_RATE, "en", None, "learned"), painter, LipSyncModels.load(spec))
+    return art.lip_gap_mm(painter, probe_motion(spec, plan.commands, spec.camera.fps, seed=1))
+
+
 def row(gap: np.ndarray) -> str:
     return (f"{gap.mean():5.2f} mm (SD {gap.std():4.2f}) moves {np.abs(np.diff(gap)).mean():.3f}, "
             f"shut {np.mean(gap < art.CLOSURE_THRESHOLD_MM):5.1%}")
@@ -96,6 +111,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped one)")
     parser.add_argument("--baseline", type=Path, default=None, help="a second checkpoint folder to print beside it")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each sound")
+    parser.add_argument("--executed", action="store_true", help="also the face performing the shipped models")
     args = parser.parse_args()
     models = {"model": load_audio_model(args.model)}
     if args.baseline is not None:
@@ -123,6 +139,8 @@ def main() -> None:
         print(group)
         for name, audio in sounds.items():
             print(f"  {name:24s} " + " | ".join(f"{which} {row(drawn(m, audio))}" for which, m in models.items()))
+            if args.executed:
+                print(f"  {'':24s} executed on the face (shipped models) {row(performed(audio))}")
 
 
 if __name__ == "__main__":
