@@ -43,7 +43,8 @@ def audio(
     steps: int = typer.Option(None, help="Optimiser steps in total (default 2500, or 30 with --quick)."),
     seed: int = typer.Option(None, help="Seeds the corpus voices, the initial weights and every batch (default 0)."),
     nonspeech: float = typer.Option(None, help="Share of training clips that are noise, music or knocks with "
-                                    "the mouth at rest as target (default 0.15; 0: speech only)."),
+                                    "the mouth at rest as target, and of speech clips with such sound under "
+                                    "them (default 0.15; 0: clean speech only, as before)."),
     resume: bool = typer.Option(False, help="Continue the run saved in --out up to --steps."),
     calibrate: bool = typer.Option(False, help="Train nothing: choose the closure threshold of the model in "
                                    "--out again, on the validation split. Rewrites only the threshold and its "
