@@ -4,6 +4,7 @@ lip-sync models trained on it by the package's own functions."""
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -132,7 +133,8 @@ class EmulatorProcess:
             [sys.executable, "-m", "mirrorface", "emulate", bus, "--face", str(self.spec_file),
              "--calibration-out", str(self.spec_file.with_name(self.spec_file.stem + ".calibration.json")),
              "--log", str(self.log), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # Ctrl-C reaches it as from a terminal
         first = self.proc.stdout.readline()
         assert first.startswith("port: "), first + self.proc.stderr.read()
         self.port = first.removeprefix("port: ").strip()

@@ -1,5 +1,6 @@
 """The watchdog: silence past the deadline sends the face to its safe pose and stops the run."""
 
+import signal
 import threading
 import time
 
@@ -56,6 +57,18 @@ def test_a_stalled_main_thread_is_interrupted_into_one_line(face):
             watchdog.arm()
             threading.Event().wait(5.0)  # a planner stuck in this thread
     assert np.allclose(face.safety.last, face.spec.neutral)
+
+
+def test_a_stalled_main_thread_is_interrupted_even_where_sigint_was_inherited_ignored(face):
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as in a job started in a script's background
+    try:
+        with pytest.raises(WatchdogTripped, match=r"no fresh command for \d+ ms"):  # noqa: SIM117
+            with Watchdog(face, deadline_s=0.05, interrupt_main=True) as watchdog:
+                watchdog.arm()
+                threading.Event().wait(5.0)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # left as it was found
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_a_face_that_fails_while_easing_home_still_ends_the_run_with_its_reason(face):

@@ -40,6 +40,7 @@ class Watchdog:
         self._last_feed = self.clock.now()
         self._armed = False
         self._stop = threading.Event()
+        self._ignored_sigint = False  # SIGINT was ignored on entry (restored on exit)
         self._thread = threading.Thread(target=self._watch, name="mirrorface-watchdog", daemon=True)
 
     def feed(self) -> None:
@@ -84,6 +85,12 @@ class Watchdog:
         return WatchdogTripped(self.message)
 
     def __enter__(self) -> Watchdog:
+        # A process started in the background of a script inherits SIGINT ignored, and an ignored
+        # signal would not wake a stalled main thread: while this runs, SIGINT raises as usual.
+        self._ignored_sigint = (self.interrupt_main and threading.current_thread() is threading.main_thread()
+                                and signal.getsignal(signal.SIGINT) is signal.SIG_IGN)
+        if self._ignored_sigint:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         self._thread.start()
         return self
 
@@ -91,6 +98,8 @@ class Watchdog:
         self._stop.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join()
+        if self._ignored_sigint:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         if kind is KeyboardInterrupt and self.tripped.is_set():
             raise self.failure() from exc
 
