@@ -4,7 +4,6 @@ lip-sync models trained on it by the package's own functions."""
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -27,6 +26,8 @@ from mirrorface.lipsync.train_vae import QUICK_MODEL as VAE_QUICK  # noqa: E402
 from mirrorface.lipsync.train_vae import VAETraining, train_vae  # noqa: E402
 from mirrorface.models.vae import VAE, VAEConfig  # noqa: E402
 from mirrorface.training.checkpoint import load_model  # noqa: E402
+
+from .cli.helpers import ctrl_c_as_in_a_terminal  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -133,8 +134,7 @@ class EmulatorProcess:
             [sys.executable, "-m", "mirrorface", "emulate", bus, "--face", str(self.spec_file),
              "--calibration-out", str(self.spec_file.with_name(self.spec_file.stem + ".calibration.json")),
              "--log", str(self.log), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # Ctrl-C reaches it as from a terminal
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_as_in_a_terminal)
         first = self.proc.stdout.readline()
         assert first.startswith("port: "), first + self.proc.stderr.read()
         self.port = first.removeprefix("port: ").strip()
