@@ -79,3 +79,17 @@ def test_stop_is_clean(clip):
     camera.stop()
     with pytest.raises(DeviceError, match="stopped"):
         camera.read()
+
+
+def test_newest_never_waits_and_repeats_a_frame_until_a_newer_one_comes(clip):
+    with OpenCVCamera(Camera(device=str(clip), width=64, height=64)) as camera:
+        started = time.monotonic()
+        a, b = camera.newest(), camera.newest()
+        quick = time.monotonic() - started
+        time.sleep(0.25)  # 15 frames are due meanwhile (60 fps)
+        later = camera.newest()
+    assert quick < 0.01  # a frame lasts 17 ms: the second call did not wait for the next one
+    assert b[2] == a[2] and index_of(b[0]) == index_of(a[0])
+    assert later[2] > a[2] + 1 and index_of(later[0]) > index_of(a[0]) + 1
+    with pytest.raises(DeviceError, match="not started"):
+        camera.newest()

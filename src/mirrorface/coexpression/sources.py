@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mirrorface.errors import DeviceError, MirrorfaceError
+from mirrorface.errors import MirrorfaceError
+from mirrorface.face.spec import Camera
 from mirrorface.perception.subset import subset
 
 
@@ -59,7 +60,8 @@ class SyntheticSource:
 
 
 class VideoSource:
-    """A video file, played in loop time: at time t, the frame shown at t goes through MediaPipe."""
+    """A video file, played in loop time: at time t, the frame shown at t; MediaPipe runs once a frame, however
+    fast the loop ticks."""
 
     def __init__(self, path: Path | str):
         import av
@@ -82,6 +84,7 @@ class VideoSource:
         self._frames = read_frames(path)
         self._index, self._frame = -1, None
         self._detect = FaceMeshDetector(video=True)
+        self._observed, self._observation = -1, Observation(None, 0)  # the frame last read, and what it showed
 
     def read(self, t: float) -> Observation:
         wanted = int(t * self.fps + 1e-9)
@@ -90,39 +93,44 @@ class VideoSource:
             if frame is None:
                 break
             self._frame, self._index = frame, self._index + 1
-        mesh = None if self._frame is None else self._detect(self._frame)
-        return Observation(None if mesh is None else subset(mesh, aspect=_aspect(self._frame)), 0)
+        if self._index != self._observed:
+            mesh = self._detect(self._frame)
+            self._observed = self._index
+            self._observation = Observation(None if mesh is None else subset(mesh, aspect=_aspect(self._frame)), 0)
+        return self._observation
 
     def close(self) -> None:
         self._detect.close()
 
 
 class CameraSource:
-    """An OpenCV camera (`webcam:0`): every read grabs the newest frame."""
+    """A live camera (`webcam:0`, a device path or a stream URL) through the hardware layer's `OpenCVCamera`.
 
-    def __init__(self, device: int | str, width: int = 640, height: int = 480):
-        import cv2
+    Frames are grabbed in their own thread and only the newest is kept: a driver's queue (several
+    frames on most webcams) would hand a loop that ticks slower than the camera ever older frames,
+    each a frame period more of delay. MediaPipe runs once a frame, however fast the loop ticks;
+    between frames a read gives the last frame's landmarks again.
+    """
 
+    def __init__(self, device: str, width: int = 640, height: int = 480):
+        from mirrorface.hardware.camera import OpenCVCamera
         from mirrorface.perception.landmarks import FaceMeshDetector
 
-        self._cv2 = cv2
-        self._capture = cv2.VideoCapture(device)
-        if not self._capture.isOpened():
-            raise DeviceError(f"cannot open camera {device!r}")
-        self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-        self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        self._camera = OpenCVCamera(Camera(device=device, width=width, height=height)).start()
         self.duration = float("inf")
         self._detect = FaceMeshDetector(video=True)
+        self._number, self._observation = 0, Observation(None, 0)
 
     def read(self, t: float) -> Observation:
-        ok, bgr = self._capture.read()
-        if not ok:
-            raise DeviceError("the camera stopped delivering frames")
-        mesh = self._detect(self._cv2.cvtColor(bgr, self._cv2.COLOR_BGR2RGB))
-        return Observation(None if mesh is None else subset(mesh, aspect=_aspect(bgr)), 0)
+        frame, _, number = self._camera.newest()
+        if number != self._number:
+            mesh = self._detect(frame)
+            self._number = number
+            self._observation = Observation(None if mesh is None else subset(mesh, aspect=_aspect(frame)), 0)
+        return self._observation
 
     def close(self) -> None:
-        self._capture.release()
+        self._camera.stop()
         self._detect.close()
 
 
@@ -134,5 +142,5 @@ def open_source(spec: str, *, participants: int = 3, seed: int = 0):
         return SyntheticSource(generate(participants, 4, seed=seed))
     if spec.startswith("webcam:"):
         device = spec.removeprefix("webcam:")
-        return CameraSource(int(device) if device.isdigit() else device)
+        return CameraSource(device)
     return VideoSource(spec)

@@ -128,6 +128,17 @@ class OpenCVCamera:
             self._handed = self._count
             return self._frame, self._time
 
+    def newest(self) -> tuple[np.ndarray, float, int]:
+        """The newest frame, its arrival time and its number (frames grabbed so far), without waiting: the same
+        frame again until a newer one has come. For a loop that ticks faster than the camera delivers, and must
+        not stall on it; `read` is for a consumer that wants each frame once."""
+        with self._fresh:
+            if self._stop.is_set() or self._thread is None:
+                raise DeviceError(f"camera {self.source!r} is not started")
+            if self._ended:
+                raise DeviceError(f"camera {self.source!r}: {self._ended}")
+            return self._frame, self._time, self._count
+
     def stop(self) -> None:
         """Stop the grabber and release the source (safe to call twice)."""
         self._stop.set()
