@@ -59,7 +59,8 @@ def test_the_real_command_prints_one_error_line(tmp_path):
 
 def test_coexpress_synthetic_writes_the_side_by_side_video(tmp_path):
     out = tmp_path / "coexpress.mp4"
-    result = run("coexpress", "--source", "synthetic", "--participants", "1", "--seconds", "6", "--out", out)
+    result = run("coexpress", "--source", "synthetic", "--participants", "1", "--seconds", "6", "--rate", "25",
+                 "--out", out)
     assert result.returncode == 0, result.stderr
     assert "150 ticks at 25 Hz" in result.stdout and "missed deadlines" in result.stdout
     from mirrorface.data.video import count_frames, read_frames

@@ -88,7 +88,7 @@ def test_coexpress_runs_on_the_emulated_robot(emulator, bus, tmp_path, capsys):
     face = without_group("emo26", "neck", tmp_path) if bus == "maestro" else "emo26"  # one Mini Maestro 24
     robot = emulator(face, bus)
     assert main(["coexpress", "--face", str(robot.spec_file), "--seconds", "1", "--participants", "1"]) == 0
-    assert "ticks at 25 Hz" in capsys.readouterr().out
+    assert "50 ticks at 50 Hz" in capsys.readouterr().out
     spec = load_spec(robot.spec_file)
     got = received(robot, spec)
     assert len(got) >= 25

@@ -61,7 +61,9 @@ def face(emo26):
 
 
 def make_loop(face, mode="coexpress", predict=full_smile, inverse=smile_amount, clock=None, **config):
+    """A loop of 25 ticks a second whose fake sources give a new frame every tick (unless a test says otherwise)."""
     kwargs = {} if clock is None else {"clock": clock}
+    config = {"rate_hz": 25.0, "camera_fps": 25.0, **config}
     return CoexpressionLoop(face, predict, inverse, ROBOT, CommandSet.of(face.spec),
                             LoopConfig(mode=mode, k=1.0, **config), **kwargs)
 
@@ -181,7 +183,41 @@ def test_bad_configs_are_one_clear_error():
     with pytest.raises(MirrorfaceError, match="rate"):
         LoopConfig(rate_hz=0)
     with pytest.raises(MirrorfaceError, match="lead"):
-        LoopConfig(lead_ticks=-1)
+        LoopConfig(lead_frames=-1)
+    with pytest.raises(MirrorfaceError, match="frame rate"):
+        LoopConfig(camera_fps=0)
+
+
+class Camera30:
+    """The smile seen by a 30 fps camera: a read gives the newest frame and its number."""
+
+    duration = 3.0
+
+    def __init__(self):
+        self.smile, self.reads = Smile(), []
+
+    def read(self, t):
+        frame = int(t * 30 + 1e-9)
+        self.reads.append(frame)
+        return Observation(self.smile.read(frame / 30).landmarks, 0, frame)
+
+
+def test_a_loop_faster_than_its_camera_answers_each_frame_once_and_holds_between(face, emo26, monkeypatch):
+    camera, fed, asked = Camera30(), [], []
+    loop = make_loop(face, rate_hz=50.0, camera_fps=30.0)
+    update = loop.tracker.update
+    loop.tracker.update = lambda t, landmarks: fed.append(t) or update(t, landmarks)
+    send = face.send
+    monkeypatch.setattr(face, "send", lambda command: asked.append(np.array(command)) or send(command))
+    ticks = loop.run(camera)
+    assert len(ticks) == 150 and len(set(camera.reads)) == 90  # 50 ticks a second saw 30 frames a second
+    assert len(fed) == 90  # the tracker was fed each frame once, not each tick
+    asked = asked[-150:]  # (the warm-up sends nothing; the ticks' commands, before the safety layer)
+    pairs = zip(asked, asked[1:], camera.reads[1:], camera.reads, strict=False)
+    again = [np.array_equal(b, a) for a, b, frame, previous in pairs if frame == previous]
+    assert len(again) == 60 and all(again)  # a tick without a new frame asks for the last command again
+    corner = emo26.index_of("corner_right_y")
+    assert ticks[-1].sent[corner] > emo26.neutral[corner] + 0.1  # and the robot smiles
 
 
 def test_a_realtime_loop_is_paced_by_the_wall_clock(face):
@@ -214,7 +250,7 @@ def test_an_under_predicted_expression_is_followed_past_the_prediction(face, emo
         return REST + 0.08 * FIELD  # 80% of where the person is going; they pass it at 1.56 s
 
     predicted = smile_amount(smaller_smile(None, REST))[9]
-    at = {round(t.time, 2): t.sent[corner] for t in make_loop(face, predict=smaller_smile, lead_ticks=0).run(Smile())}
+    at = {round(t.time, 2): t.sent[corner] for t in make_loop(face, predict=smaller_smile, lead_frames=0).run(Smile())}
     assert at[1.52] == pytest.approx(predicted, abs=0.02)  # ahead of the person: the prediction
     assert at[2.4] > predicted + 0.05  # the person went further: the robot follows them
 
@@ -229,7 +265,7 @@ def test_following_the_person_the_robot_leads_them(face, emo26):
 
     def sent(lead):
         return {round(t.time, 2): t.sent[corner]
-                for t in make_loop(face, predict=smaller_smile, lead_ticks=lead).run(Smile())}
+                for t in make_loop(face, predict=smaller_smile, lead_frames=lead).run(Smile())}
 
     plain, led = sent(0), sent(1.5)
     assert led[1.6] > plain[1.6] + 0.01  # still rising: ahead

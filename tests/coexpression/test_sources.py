@@ -67,7 +67,7 @@ def test_a_live_camera_gives_its_newest_frame_and_detects_it_once(clip):
         later = source.read(0.5)
     finally:
         source.close()
-    assert first.landmarks is not None and first.landmarks.shape == (113, 2)
+    assert first.landmarks is not None and first.landmarks.shape == (113, 2) and source.fps == 30.0
     assert repeats <= 2  # the 20 reads saw at most one new frame: the others gave the last one's landmarks
     assert sum(o is not first for o in again) <= 1
     assert source._detect.calls == repeats + 1  # frames grabbed meanwhile are skipped, not queued

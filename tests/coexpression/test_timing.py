@@ -77,6 +77,31 @@ def test_the_source_delays_frames_by_its_latency():
     np.testing.assert_array_equal(source.read(0.05).landmarks, video().landmarks[0])
 
 
+def test_the_source_numbers_its_frames_so_the_loop_answers_each_once():
+    source = SyntheticSource([video(), video("p000-v01")], latency_s=0.0)
+    assert source.fps == 30.0 and [source.read(t).frame for t in (0.0, 0.02, 0.034, 1.5)] == [0, 0, 1, 45]
+    assert (source.read(3.0).clip, source.read(3.0).frame) == (1, 0)  # a new clip counts from 0 again
+
+
+def test_the_robot_at_the_apex_is_read_between_the_reads_around_it(emo26):
+    """Reads a tick apart: at the apex, which falls between two of them, the robot is where the two put it (the
+    nearest read, 10 ms early, would put it 1% of the expression short)."""
+    outputs = CommandSet.of(emo26)
+    source = SyntheticSource([video()], latency_s=0.0)
+    corners = [emo26.index_of("corner_left_y"), emo26.index_of("corner_right_y")]
+    ticks = []
+    for k in range(75):  # the corners rise steadily from 1.0 s to 3.0 s
+        positions = emo26.neutral.copy()
+        read = k * PERIOD + 0.07  # a tick at +0.03 s, its positions read a period later: 1.99 s and 2.03 s by the apex
+        positions[corners] += np.clip((read - 1.0) / 2.0, 0, 1) * (0.9 - positions[corners])
+        ticks.append(Tick(k * PERIOD + 0.03, 0, None, "armed", positions, positions, 0.001, False))
+    end = outputs.from_face(ticks[-1].positions)
+    [row] = event_timings(ticks, source, outputs, PERIOD, end[None])
+    at_apex = outputs.from_face(emo26.neutral) + 0.5 * (end - outputs.from_face(emo26.neutral))  # halfway at 2 s
+    size = float(np.abs(end - outputs.from_face(emo26.neutral)).sum())
+    assert row["apex_error"] == pytest.approx(float(np.abs(at_apex - end).sum()) / size, abs=1e-6)
+
+
 def test_against_the_person_a_fifth_of_the_right_smile_is_not_on_time(emo26):
     """Measured against its own held pose, a robot making a small smile early is on time; against the
     commands of the face the person made it is neither close at the apex nor at 80% before it."""
@@ -112,8 +137,9 @@ def test_hold_jitter_is_how_much_the_sent_commands_shake_while_the_person_holds_
     [still] = event_timings(steady, source, outputs, PERIOD)
     [shaking] = event_timings(shaky, source, outputs, PERIOD)
     assert still["hold_jitter"] == 0.0
-    assert shaking["hold_jitter"] == pytest.approx(0.05 / 2, rel=1e-5)  # corner_y: the mean of the two corners
-    assert summarize([still, shaking])["median_hold_jitter"] == pytest.approx(0.05 / 4, rel=1e-5)
+    # corner_y (the mean of the two corners) moves 0.025 every tick: 0.625 a second at 25 ticks a second
+    assert shaking["hold_jitter"] == pytest.approx(0.05 / 2 / PERIOD, rel=1e-5)
+    assert summarize([still, shaking])["median_hold_jitter"] == pytest.approx(0.05 / 4 / PERIOD, rel=1e-5)
 
 
 def test_hold_jitter_starts_when_the_loop_sees_the_apex_not_when_the_person_makes_it(emo26):

@@ -72,7 +72,8 @@ def chat(llm: str = typer.Option(..., "--llm", help="The chat server's URL (Open
             if parts is not None:
                 from mirrorface.coexpression import session
 
-                loop = session.make_loop(robot, parts, session.loop_config("coexpress", realtime=True))
+                loop = session.make_loop(robot, parts, session.loop_config("coexpress", realtime=True,
+                                                                           camera_fps=person.fps))
             lines = TypedLines(sys.stdin)
             while True:
                 if loop is not None:  # the person talks (types): the face coexpresses with them meanwhile

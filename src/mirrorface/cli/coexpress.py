@@ -41,7 +41,8 @@ def coexpress(
     out: Path | None = typer.Option(None, help="Write the person and the robot side by side to this MP4."),
     mode: str = typer.Option("coexpress", help="coexpress (anticipate) | mimic (copy what the person shows now)."),
     seconds: float | None = typer.Option(None, help="How long to run (default: the whole source; 20 s for a webcam)."),
-    rate: float = typer.Option(25.0, help="Loop rate in Hz."),
+    rate: float = typer.Option(50.0, help="Loop rate in Hz: commands a second (each of the source's frames is "
+                               "answered once, as it comes)."),
     k: float = typer.Option(None, help="The normalisation's scale K (default: the shipped calibration)."),
     smoothing: str = typer.Option("1,300", help="The One Euro smoother on the faces the robot shows of the person: "
                                   "'MIN_CUTOFF_HZ,BETA' (a still face's cutoff; how fast it opens as the face "
@@ -52,6 +53,8 @@ def coexpress(
     seed: int = typer.Option(0, help="Seeds the synthetic people and the simulated camera."),
 ) -> None:
     """Run the coexpression loop: a person (synthetic, video or webcam) in, the robot's face out."""
+
+    from dataclasses import replace
 
     from mirrorface.coexpression import session
     from mirrorface.coexpression.loop import loop_rate
@@ -72,6 +75,7 @@ def coexpress(
     config = session.loop_config(mode, rate, k, realtime=live, smoothing=session.smoothing_of(smoothing))
     spec = load_spec(face)
     person = open_source(source, participants=participants, seed=seed)
+    config = replace(config, camera_fps=person.fps)  # the tracker and the smoother count the source's frames
     duration = seconds or (20.0 if live else person.duration)
     writer = None
     try:

@@ -1,17 +1,22 @@
-"""The coexpression loop: a person in front of the robot, the robot's face answering, at 25 Hz.
+"""The coexpression loop: a person in front of the robot, the robot's face answering, at 50 Hz.
 
-Each tick (every 1 / rate_hz seconds):
+Each tick (every 1 / rate_hz seconds), when the camera has delivered a new frame:
     source -> the person's landmarks -> the expression tracker (resting face, peak activation)
     -> the target face: predicted from 4 frames at the peak activation (coexpress), or the face
        the person shows now, smoothed (mimic) -> human -> robot normalisation (eqs. 1-2) -> inverse model
     -> Face.send (the safety layer) -> the face moves for one tick.
+A tick that finds no new frame sends the last command again: perception runs at the camera's rate
+(`camera_fps`; the tracker's window, the smoother's filter and the lead count camera frames), the
+servos are driven at the loop's, so a new frame reaches them within 1 / rate_hz instead of waiting
+for a slower tick (the paper's loop ran at 25 Hz; on validation people 50 Hz put the robot nearer the
+person's apex face, docs/coexpression.md).
 In coexpress mode the robot holds its predicted face until the person's expression starts to
 relax, then follows the person back to rest; should the person's face go further from rest than
 the prediction (`peak.activation_distance`), the robot shows the person's face instead: an
 under-predicted expression costs the delay of mimicry, not the rest of the expression. Following
-the person, it shows their face `lead_ticks` ahead, moved on at its recent velocity. The faces it shows
-of the person are smoothed (`smoothing`, a One Euro filter): the camera's jitter, carried through the
-inverse model, would move the robot's commands by as much as a subtle smile does.
+the person, it shows their face `lead_frames` camera frames ahead, moved on at its recent velocity.
+The faces it shows of the person are smoothed (`smoothing`, a One Euro filter): the camera's jitter,
+carried through the inverse model, would move the robot's commands by as much as a subtle smile does.
 Everything that reaches the face goes through `Face.send`. A tick whose work takes longer than
 the deadline (the face spec's `safety.deadline_s` by default), or that has seen no face for that
 long, sends the neutral pose instead: a late command answers a face the person no longer shows.
@@ -48,12 +53,14 @@ MODES = ("coexpress", "mimic")
 @dataclass(frozen=True)
 class LoopConfig:
     mode: str = "coexpress"
-    rate_hz: float = 25.0
+    rate_hz: float = 50.0  # ticks a second: commands sent to the face
+    camera_fps: float = 30.0  # frames a second the person's camera delivers (synthetic people, most webcams)
     deadline_s: float | None = None  # None: the face spec's safety.deadline_s
     k: float = 1.0  # the normalisation's scale K
-    # Coexpress mode, following the person: their face this many ticks ahead (`FaceSmoother.ahead`), so
-    # that the robot, behind the person by the camera's delay and its servos', reaches the face in time.
-    lead_ticks: float = 1.5
+    # Coexpress mode, following the person: their face this many camera frames ahead (`FaceSmoother.ahead`;
+    # 60 ms at 30 fps), so that the robot, behind the person by the camera's delay and its servos', reaches
+    # the face in time.
+    lead_frames: float = 1.8
     # The faces the robot shows of the person (mimic mode, and coexpress mode following them) are smoothed, the
     # camera's jitter filtered out; the tracker and the predictive model read the camera's frames, as they were
     # trained and tuned to. `SmootherConfig(min_cutoff=math.inf)` shows the frames as they come.
@@ -66,8 +73,10 @@ class LoopConfig:
             raise MirrorfaceError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
         if not self.rate_hz > 0:
             raise MirrorfaceError(f"the loop rate must be positive, got {self.rate_hz}")
-        if self.lead_ticks < 0:
-            raise MirrorfaceError(f"the lead must be 0 or more ticks, got {self.lead_ticks}")
+        if not self.camera_fps > 0:
+            raise MirrorfaceError(f"the camera's frame rate must be positive, got {self.camera_fps}")
+        if self.lead_frames < 0:
+            raise MirrorfaceError(f"the lead must be 0 or more frames, got {self.lead_frames}")
 
 
 @dataclass(frozen=True)
@@ -103,9 +112,11 @@ class CoexpressionLoop:
         self.config = config or LoopConfig()
         self.clock = clock
         self.deadline = self.config.deadline_s or face.spec.safety.deadline_s
-        self.tracker = ExpressionTracker(self.config.tracker, self.config.rate_hz)
-        self.smoother = FaceSmoother(self.config.smoothing, self.config.rate_hz)
+        self.tracker = ExpressionTracker(self.config.tracker, self.config.camera_fps)
+        self.smoother = FaceSmoother(self.config.smoothing, self.config.camera_fps)
         self._clip: int | None = None
+        self._frame: int | None = None  # the camera frame the last command answered
+        self._command = self.face.spec.neutral
         self._target: np.ndarray | None = None  # the predicted face command, while an expression lasts
         self._reach = 0.0  # the predicted face's activation distance from rest
         self._last_seen = 0.0
@@ -138,7 +149,7 @@ class CoexpressionLoop:
         if self.tracker.state != "active":
             self._target = None
         else:
-            ahead = self.smoother.ahead(self.config.lead_ticks)
+            ahead = self.smoother.ahead(self.config.lead_frames)
             if self.tracker.relaxing or float(activation_distance(ahead, rest)) > self._reach:
                 return self.command_for(ahead, rest), activation
         return (neutral if self._target is None else self._target), activation
@@ -160,7 +171,7 @@ class CoexpressionLoop:
         started = self.clock()
         observation = source.read(t)
         if observation.clip != self._clip:  # a new person or recording: relearn the resting face
-            self._clip, self._target = observation.clip, None
+            self._clip, self._target, self._frame = observation.clip, None, None
             self.tracker.reset()
             self.smoother.reset()
             self._last_seen = t
@@ -170,7 +181,10 @@ class CoexpressionLoop:
             if t - self._last_seen > self.deadline:  # the face comes back: its jump is no movement to smooth or lead
                 self.smoother.reset()
             self._last_seen = t
-            command, activation = self._decide(t, observation.landmarks)
+            if observation.frame is None or observation.frame != self._frame:  # else nothing new to answer
+                self._command, activation = self._decide(t, observation.landmarks)
+                self._frame = observation.frame
+            command = self._command
         elif t - self._last_seen <= self.deadline:
             command = self.face.safety.last  # a face lost for a moment: hold still
         seconds = self.clock() - started

@@ -193,7 +193,7 @@ def timing_section(spec: FaceSpec, parts: Parts, smiles: list, k: float, seed: i
     plots.event_curves({n: t for n, (t, _) in curves.items()}, {n: c for n, (_, c) in curves.items()},
                        smiles[0].apex_frame / smiles[0].fps, figures / f"smile_example{suffix}.png",
                        f"{smiles[0].video_id}, a held-out smile")
-    result["latency_s"] = source.latency_s
+    result["latency_s"], result["rate_hz"] = source.latency_s, LoopConfig().rate_hz
     return result
 
 
@@ -201,9 +201,8 @@ def false_activations(calm: list) -> dict:
     """Peak activations the online tracker declares on faces that make no expression, per minute."""
     fired = 0
     for video in calm:
-        tracker, source = ExpressionTracker(rate_hz=LoopConfig().rate_hz), SyntheticSource([video], latency_s=0.0)
-        ticks = np.arange(int(source.duration / PERIOD)) * PERIOD
-        fired += sum(tracker.update(t, source.read(t).landmarks) is not None for t in ticks)
+        tracker = ExpressionTracker(rate_hz=video.fps)  # fed every camera frame, as the loop feeds it
+        fired += sum(tracker.update(k / video.fps, face) is not None for k, face in enumerate(video.landmarks))
     minutes = sum(len(v.landmarks) / v.fps for v in calm) / 60
     return {"clips": len(calm), "minutes": minutes, "activations": fired, "per_minute": fired / minutes}
 
@@ -212,9 +211,9 @@ def tracker_section(videos: list) -> dict:
     """The online peak activation against the offline one and the apex, on every held-out video (no camera delay)."""
     after_offline, before_apex, found = [], [], 0
     for video in videos:
-        tracker, source = ExpressionTracker(rate_hz=LoopConfig().rate_hz), SyntheticSource([video], latency_s=0.0)
-        ticks = np.arange(int(source.duration / PERIOD)) * PERIOD
-        detected = next((t for t in ticks if tracker.update(t, source.read(t).landmarks) is not None), None)
+        tracker = ExpressionTracker(rate_hz=video.fps)
+        detected = next((k / video.fps for k, face in enumerate(video.landmarks)
+                         if tracker.update(k / video.fps, face) is not None), None)
         if detected is not None:
             found += 1
             after_offline.append(detected - find_peak(video.landmarks, video.fps).activation_frame / video.fps)

@@ -104,9 +104,10 @@ def activation_lines(a: dict, k: float, k_fitted: float, name: str) -> list[str]
 
 def tracker_lines(r: dict, calm: dict, name: str) -> list[str]:
     return [f"### 4. The loop, coexpression against mimicry: {SOURCES[name]}", "",
-            f"Online peak activation (`coexpression.tracker`, 25 Hz, no camera delay) on the {r['videos']} held-out "
-            f"videos: found in {r['detected']}; median {r['median_after_offline_s'] * 1000:+.0f} ms from the "
-            f"offline detector's peak activation and {r['median_before_apex_s'] * 1000:.0f} ms before the apex; "
+            "Online peak activation (`coexpression.tracker`, fed every camera frame, no camera delay) on the "
+            f"{r['videos']} held-out videos: found in {r['detected']}; median "
+            f"{r['median_after_offline_s'] * 1000:+.0f} ms from the offline detector's peak activation and "
+            f"{r['median_before_apex_s'] * 1000:.0f} ms before the apex; "
             f"before the apex in {r['before_apex']:.1%} of videos. On {calm['clips']} calm faces "
             f"({calm['minutes']:.0f} minutes of blinks, head motion and jitter, no expression) it declared "
             f"{calm['activations']} activations: **{calm['per_minute']:.2f} a minute**.", ""]
@@ -125,11 +126,11 @@ def timing_lines(t: dict, smiles: int, name: str) -> list[str]:
             for reference, r in (("noise-free apex face", s), ("camera's apex frame", s["single_frame_reference"])):
                 person.append([label, reference, r["person_scored"], _pct(r["within_20_at_apex"]),
                                _pct(r["at_80_before_apex"]), _pct(r["both"]), f"{r['median_apex_error']:.2f}",
-                               f"{s['median_hold_jitter']:.3f}" if r is s else ""])
-    return [f"The 25 Hz loop on all {smiles} held-out smiles, played back to back on the simulated face. The "
-            f"person reaches the loop {t['latency_s'] * 1000:.0f} ms after they show a face (a webcam's typical "
-            "delay). Progress towards an expression is the displacement from the start projected on the finished "
-            "expression's (the person: landmarks from rest to the apex frame; the robot: measured actuator "
+                               f"{s['median_hold_jitter']:.2f}" if r is s else ""])
+    return [f"The {t['rate_hz']:g} Hz loop on all {smiles} held-out smiles, played back to back on the simulated "
+            f"face. The person reaches the loop {t['latency_s'] * 1000:.0f} ms after they show a face (a webcam's "
+            "typical delay). Progress towards an expression is the displacement from the start projected on the "
+            "finished expression's (the person: landmarks from rest to the apex frame; the robot: measured actuator "
             "positions from where it rested to where it holds after the apex); a face is *there* at 80%.", "",
             "Against the robot's own held pose (the paper's view: is the robot on time with whatever it makes?). "
             "The robot is **on time** when it is there before the person's apex, and **late** when it gets there "
@@ -144,8 +145,8 @@ def timing_lines(t: dict, smiles: int, name: str) -> list[str]:
             "before it. Smiles whose apex commands move the robot by less than 0.1 (L1) are not scored. Beside "
             "each mode, the same against the reference used before (the commands for the camera's apex frame, "
             "jitter and all), and the loop without its smoother (the faces it shows of the person as the camera "
-            "gives them). Hold jitter: the median over smiles of the mean L1 change of the sent commands from "
-            "tick to tick while the person holds the apex (the half second after it):", "",
+            "gives them). Hold jitter: the median over smiles of the L1 distance the sent commands travel a "
+            "second while the person holds the apex (the half second after it):", "",
             *_table(["mode", "reference", "smiles scored", "within 20% at the apex", "at 80% before the apex",
                      "both", "median error at the apex", "hold jitter"], person), "",
             "Ceilings for the first criterion: the person's face one frame before the apex, with no delay and no "
@@ -189,8 +190,8 @@ def side_by_side(sources: dict) -> list[str]:
             _pct(s["timing"][mode]["single_frame_reference"]["both"]) for mode in ("coexpress", "mimic")),
         "smiles, the loop without its smoother, coexpress / mimic: both": lambda s: " / ".join(
             _pct(s["timing"][mode]["unsmoothed"]["both"]) for mode in ("coexpress", "mimic")),
-        "smiles, hold jitter (L1 a tick), coexpress / mimic, smoothed (unsmoothed)": lambda s: " / ".join(
-            f"{s['timing'][m]['median_hold_jitter']:.3f} ({s['timing'][m]['unsmoothed']['median_hold_jitter']:.3f})"
+        "smiles, hold jitter (L1 a second), coexpress / mimic, smoothed (unsmoothed)": lambda s: " / ".join(
+            f"{s['timing'][m]['median_hold_jitter']:.2f} ({s['timing'][m]['unsmoothed']['median_hold_jitter']:.2f})"
             for m in ("coexpress", "mimic")),
         "smiles, the person's own face a frame before the apex: within 20% (a ceiling)": lambda s: _pct(
             s["timing"]["frame_before_within_20"]),

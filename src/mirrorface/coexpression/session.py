@@ -47,10 +47,10 @@ def load_parts(spec: FaceSpec, inverse: Path | None = None, predictive: Path | N
                  FastInverse(model), FastPredictive(predictive_model))
 
 
-def loop_config(mode: str, rate: float = 25.0, k: float | None = None, realtime: bool = False,
-                smoothing: SmootherConfig | None = None) -> LoopConfig:
-    return LoopConfig(mode=mode, rate_hz=rate, k=DEFAULT_K if k is None else k, realtime=realtime,
-                      smoothing=smoothing or SmootherConfig())
+def loop_config(mode: str, rate: float = LoopConfig.rate_hz, k: float | None = None, realtime: bool = False,
+                smoothing: SmootherConfig | None = None, camera_fps: float = LoopConfig.camera_fps) -> LoopConfig:
+    return LoopConfig(mode=mode, rate_hz=rate, camera_fps=camera_fps, k=DEFAULT_K if k is None else k,
+                      realtime=realtime, smoothing=smoothing or SmootherConfig())
 
 
 def smoothing_of(text: str) -> SmootherConfig:

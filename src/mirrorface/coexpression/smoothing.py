@@ -46,7 +46,8 @@ def _alpha(cutoff: np.ndarray | float, rate_hz: float) -> np.ndarray | float:
 
 
 class FaceSmoother:
-    """Feed it a face (any array shape) once a tick; it returns the smoothed face. `rate_hz`: ticks a second."""
+    """Feed it a face (any array shape) once a camera frame; it returns the smoothed face. `rate_hz`: frames a
+    second."""
 
     def __init__(self, config: SmootherConfig, rate_hz: float):
         self.config, self.rate_hz = config, rate_hz
@@ -69,10 +70,10 @@ class FaceSmoother:
         self._faces.append(last + _alpha(cutoff, self.rate_hz) * (face - last))
         return self._faces[-1]
 
-    def ahead(self, ticks: float) -> np.ndarray:
-        """The newest smoothed face moved on by `ticks` ticks at its velocity over the last two ticks (half the
-        jitter of a one-tick difference); the newest face itself until there are three."""
+    def ahead(self, frames: float) -> np.ndarray:
+        """The newest smoothed face moved on by `frames` frames at its velocity over the last two frames (half the
+        jitter of a one-frame difference); the newest face itself until there are three."""
         newest = self._faces[-1]
         if len(self._faces) < 3:
             return newest
-        return newest + ticks * (newest - self._faces[0]) / 2
+        return newest + frames * (newest - self._faces[0]) / 2

@@ -1,9 +1,11 @@
 """Where the coexpression loop sees a person: synthetic landmarks, a video file or a webcam.
 
 A source answers `read(t)`: the person's newest landmarks at loop time t (113, 2), head-normalised,
-or None when no face is visible, and the clip they belong to (a new clip is a new person or a new
-recording, so the loop relearns the resting face). Camera and video frames go through MediaPipe
-face mesh; a live camera always gives its newest frame, as a real loop would see it.
+or None when no face is visible, the clip they belong to (a new clip is a new person or a new
+recording, so the loop relearns the resting face) and the frame's number (a loop that ticks faster
+than the camera reads a frame more than once; `fps` says how many come a second). Camera and video
+frames go through MediaPipe face mesh, once a frame; a live camera always gives its newest frame,
+as a real loop would see it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from mirrorface.perception.subset import subset
 class Observation:
     landmarks: np.ndarray | None  # (113, 2), or None: no face
     clip: int
+    frame: int | None = None  # the camera frame's number in its clip: a tick that reads the same frame again has
+    # nothing new to answer; None: every read is a new frame
 
 
 def _aspect(frame: np.ndarray) -> float:
@@ -44,6 +48,7 @@ class SyntheticSource:
         if latency_s < 0:
             raise MirrorfaceError(f"the camera latency cannot be negative, got {latency_s}")
         self.videos, self.latency_s = videos, latency_s
+        self.fps = float(videos[0].fps)  # frames a second (the generators film at 30)
         lengths = [len(v.landmarks) / v.fps for v in videos]
         self.starts = np.concatenate([[0.0], np.cumsum(lengths)]).tolist()  # clip i plays from starts[i]
         self.duration = self.starts[-1]
@@ -53,7 +58,7 @@ class SyntheticSource:
         clip = min(bisect.bisect_right(self.starts, captured) - 1, len(self.videos) - 1)
         video = self.videos[clip]
         frame = min(int((captured - self.starts[clip]) * video.fps + 1e-9), len(video.landmarks) - 1)
-        return Observation(video.landmarks[frame], clip)
+        return Observation(video.landmarks[frame], clip, frame)
 
     def close(self) -> None:
         pass
@@ -96,7 +101,8 @@ class VideoSource:
         if self._index != self._observed:
             mesh = self._detect(self._frame)
             self._observed = self._index
-            self._observation = Observation(None if mesh is None else subset(mesh, aspect=_aspect(self._frame)), 0)
+            self._observation = Observation(None if mesh is None else subset(mesh, aspect=_aspect(self._frame)), 0,
+                                            self._index)
         return self._observation
 
     def close(self) -> None:
@@ -117,6 +123,7 @@ class CameraSource:
         from mirrorface.perception.landmarks import FaceMeshDetector
 
         self._camera = OpenCVCamera(Camera(device=device, width=width, height=height)).start()
+        self.fps = self._camera.fps  # asked of the device (most webcams give 30)
         self.duration = float("inf")
         self._detect = FaceMeshDetector(video=True)
         self._number, self._observation = 0, Observation(None, 0)
@@ -126,7 +133,7 @@ class CameraSource:
         if number != self._number:
             mesh = self._detect(frame)
             self._number = number
-            self._observation = Observation(None if mesh is None else subset(mesh, aspect=_aspect(frame)), 0)
+            self._observation = Observation(None if mesh is None else subset(mesh, aspect=_aspect(frame)), 0, number)
         return self._observation
 
     def close(self) -> None:

@@ -87,7 +87,9 @@ def against_person(track: RobotTrack, source: SyntheticSource, apex_commands: np
     size = float(np.abs(apex_commands - start).sum())
     if size < MIN_DISPLACEMENT:  # the person's expression barely moves the robot: nothing to be on time for
         return {"apex_size": size, "apex_error": float("nan"), "robot_80_person_s": float("nan")}
-    at_apex = pose[np.argmin(np.abs(times - apex))]
+    # the robot's pose at the apex itself, between the reads around it (a tick apart: the nearest read would
+    # put the robot up to half a tick early or late, by how much depending on the loop's rate)
+    at_apex = np.array([np.interp(apex, times, column) for column in pose.T])
     after = times > BASELINE_S[1]
     toward = progress(pose, start, apex_commands)
     return {"apex_size": size, "apex_error": float(np.abs(at_apex - apex_commands).sum()) / size,
@@ -96,13 +98,15 @@ def against_person(track: RobotTrack, source: SyntheticSource, apex_commands: np
 
 def hold_jitter(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, clip: int) -> float:
     """How much the robot's commands shake while the person holds the apex (the `HOLD_S` after it, where the face
-    relaxes by a few percent at most): the mean L1 change of the sent expression commands from tick to tick."""
+    relaxes by a few percent at most): the L1 distance the sent expression commands travel a second, whatever the
+    loop's rate."""
     video = source.videos[clip]
     seen = source.starts[clip] + video.apex_frame / video.fps + source.latency_s  # the loop sees the apex this late
-    sent = [t.sent for t in ticks if t.clip == clip and seen <= t.time <= seen + HOLD_S]
-    if len(sent) < 2:
+    held = [t for t in ticks if t.clip == clip and seen <= t.time <= seen + HOLD_S]
+    if len(held) < 2:
         return float("nan")
-    return float(np.abs(np.diff(outputs.from_face(np.array(sent)), axis=0)).sum(-1).mean())
+    travel = np.abs(np.diff(outputs.from_face(np.array([t.sent for t in held])), axis=0)).sum()
+    return float(travel / (held[-1].time - held[0].time))
 
 
 def finished_tracks(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, period: float,

@@ -29,7 +29,7 @@ from mirrorface.perception.subset import subset
 from mirrorface.runtime.clock import MonotonicClock
 from mirrorface.runtime.watchdog import Watchdog
 
-RATE_HZ = 25.0  # the loop's nominal rate: the tracker's smoothing window assumes it
+RATE_HZ = 25.0  # the browser's frames a second, one tick each: the tracker and the smoother count them
 # A page's frames cross a network and a browser that throttles hidden tabs: the face's own deadline
 # (200 ms) would end sessions on every hiccup; a second without a frame is a stall.
 BROWSER_DEADLINE_S = 1.0
@@ -39,6 +39,7 @@ class LatestFrame:
     """A coexpression source holding whatever the browser sent last."""
 
     duration = float("inf")
+    fps = RATE_HZ  # a frame a tick
 
     def __init__(self) -> None:
         self.observation = Observation(None, 0)
@@ -72,7 +73,7 @@ class WebcamCoexpression:
     def __init__(self, spec: FaceSpec, parts: session.Parts, mode: str = "coexpress", seed: int = 0):
         self.parts = parts
         self.face = make_face(spec, seed=seed)
-        self.loop = session.make_loop(self.face, parts, session.loop_config(mode, RATE_HZ))
+        self.loop = session.make_loop(self.face, parts, session.loop_config(mode, RATE_HZ, camera_fps=RATE_HZ))
         self.source = LatestFrame()
         self.detector = FaceMeshDetector(video=True)
         self.clock: BrowserPaced | None = None
