@@ -139,7 +139,8 @@ def main() -> None:
         for mode in ("coexpress", "mimic"):
             source = VideoSource(path)
             with SimFace(spec, seed=0) as face:
-                ticks = session.make_loop(face, parts, session.loop_config(mode, RATE_HZ)).run(source)
+                config = session.loop_config(mode, RATE_HZ, camera_fps=source.fps)
+                ticks = session.make_loop(face, parts, config).run(source)
             source.close()
             s = loop_rate(ticks)
             print(f"loop ({mode:9s}) 640x480 + MediaPipe  {s['max_rate_hz']:6.1f} Hz possible "
@@ -148,7 +149,8 @@ def main() -> None:
                   f"{s['missed_deadline']} missed deadlines); {s['max_rate_hz'] / TARGET_HZ:.2f}x the paper's 25 Hz")
         source = VideoSource(path)  # and paced by the wall clock, as with a live camera
         with SimFace(spec, seed=0) as face:
-            loop = session.make_loop(face, parts, session.loop_config("coexpress", RATE_HZ, realtime=True))
+            config = session.loop_config("coexpress", RATE_HZ, realtime=True, camera_fps=source.fps)
+            loop = session.make_loop(face, parts, config)
             t = time.perf_counter()
             ticks = loop.run(source)
             paced_hz = len(ticks) / (time.perf_counter() - t)

@@ -220,6 +220,22 @@ def test_a_loop_faster_than_its_camera_answers_each_frame_once_and_holds_between
     assert ticks[-1].sent[corner] > emo26.neutral[corner] + 0.1  # and the robot smiles
 
 
+def test_a_camera_frozen_on_a_face_has_lost_it_after_the_deadline(face, emo26, monkeypatch):
+    """Frames that stop coming (a frozen camera, a file that ended) are not a person holding still: the loop
+    holds the last command for the face's deadline (0.2 s), then sends neutral."""
+    camera, asked = Camera30(), []
+    read = camera.read
+    camera.read = lambda t: read(min(t, 1.9))  # the smile is still rising when the frames stop, at 1.9 s
+    send = face.send
+    monkeypatch.setattr(face, "send", lambda command: asked.append(np.array(command)) or send(command))
+    loop = make_loop(face, rate_hz=50.0, camera_fps=30.0)
+    ticks = loop.run(camera)
+    asked = dict(zip([round(t.time, 2) for t in ticks], asked[-len(ticks):], strict=True))
+    corner = emo26.index_of("corner_right_y")
+    assert asked[2.0][corner] > emo26.neutral[corner] + 0.1  # held: within the deadline of the last frame (1.9 s)
+    assert np.allclose(asked[2.2], emo26.neutral) and np.allclose(asked[2.98], emo26.neutral)
+
+
 def test_a_realtime_loop_is_paced_by_the_wall_clock(face):
     import time
 

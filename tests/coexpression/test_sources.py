@@ -45,12 +45,12 @@ class Counting:
 
 def test_a_video_runs_mediapipe_once_a_frame_however_fast_the_loop_ticks(clip):
     source = VideoSource(clip)
-    source._detect = Counting(source._detect)
+    source._observe._detect = Counting(source._observe._detect)
     try:
         seen = [source.read(k / 100) for k in range(100)]  # 100 Hz ticks over 10 frames at 10 fps
     finally:
         source.close()
-    assert source._detect.calls == 10
+    assert source._observe._detect.calls == 10
     assert all(o.landmarks is not None and o.landmarks.shape == (113, 2) for o in seen)
     mouth = [float(np.ptp(o.landmarks[:, 1])) for o in seen[::10]]  # the face grows taller as the jaw opens
     assert mouth[-1] > mouth[0]
@@ -58,19 +58,19 @@ def test_a_video_runs_mediapipe_once_a_frame_however_fast_the_loop_ticks(clip):
 
 def test_a_live_camera_gives_its_newest_frame_and_detects_it_once(clip):
     source = CameraSource(str(clip))  # a file stands in for a camera: it delivers at its frame rate
-    source._detect = Counting(source._detect)
+    source._observe._detect = Counting(source._observe._detect)
     try:
         first = source.read(0.0)
         again = [source.read(0.0) for _ in range(20)]  # faster than the camera's frames come
-        repeats = source._detect.calls
+        repeats = source._observe._detect.calls
         time.sleep(0.45)  # 4-5 frames are due meanwhile
         later = source.read(0.5)
     finally:
         source.close()
-    assert first.landmarks is not None and first.landmarks.shape == (113, 2) and source.fps == 30.0
+    assert first.landmarks is not None and first.landmarks.shape == (113, 2) and source.fps == FPS
     assert repeats <= 2  # the 20 reads saw at most one new frame: the others gave the last one's landmarks
     assert sum(o is not first for o in again) <= 1
-    assert source._detect.calls == repeats + 1  # frames grabbed meanwhile are skipped, not queued
+    assert source._observe._detect.calls == repeats + 1  # frames grabbed meanwhile are skipped, not queued
     assert float(np.ptp(later.landmarks[:, 1])) > float(np.ptp(first.landmarks[:, 1]))
 
 

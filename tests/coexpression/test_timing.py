@@ -46,10 +46,11 @@ def test_person_and_robot_times(emo26):
     [row] = event_timings(robot_ticks(emo26, jump_at=1.2), source, CommandSet.of(emo26), PERIOD)
     assert row["apex_s"] == 2.0
     assert row["human_80_s"] == pytest.approx(1.8)
-    assert row["robot_80_s"] == pytest.approx(1.2 + PERIOD)  # positions are read at the end of the tick
+    # positions are read at the end of the tick: rest at 1.2 s, the smile at 1.24 s, 80% of the way between them
+    assert row["robot_80_s"] == pytest.approx(1.2 + 0.8 * PERIOD)
     summary = summarize([row])
     assert summary["before_apex"] == 1.0 and summary["after_human"] == 0.0
-    assert summary["median_lead_s"] == pytest.approx(2.0 - 1.24)
+    assert summary["median_lead_s"] == pytest.approx(2.0 - 1.232)
 
 
 def test_a_robot_that_never_moves_never_gets_there(emo26):
@@ -110,7 +111,7 @@ def test_against_the_person_a_fifth_of_the_right_smile_is_not_on_time(emo26):
     ticks = robot_ticks(emo26, jump_at=1.2)  # the robot's smile: both corners at 0.9
     full = outputs.from_face(ticks[-1].positions)
     [row] = event_timings(ticks, source, outputs, PERIOD, full[None])
-    assert row["apex_error"] == pytest.approx(0.0, abs=1e-6) and row["robot_80_person_s"] == pytest.approx(1.24)
+    assert row["apex_error"] == pytest.approx(0.0, abs=1e-6) and row["robot_80_person_s"] == pytest.approx(1.232)
     rest = outputs.from_face(emo26.neutral)
     bigger = rest + 5 * (full - rest)  # the person made a smile five times the robot's
     [small] = event_timings(ticks, source, outputs, PERIOD, bigger[None])

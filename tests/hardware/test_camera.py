@@ -91,5 +91,6 @@ def test_newest_never_waits_and_repeats_a_frame_until_a_newer_one_comes(clip):
     assert quick < 0.01  # a frame lasts 17 ms: the second call did not wait for the next one
     assert b[2] == a[2] and index_of(b[0]) == index_of(a[0])
     assert later[2] > a[2] + 1 and index_of(later[0]) > index_of(a[0]) + 1
-    with pytest.raises(DeviceError, match="not started"):
+    with pytest.raises(DeviceError, match="stopped"):
         camera.newest()
+    assert camera.rate == 60.0  # the file's own rate, not the 30 asked for

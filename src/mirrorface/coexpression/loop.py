@@ -112,8 +112,10 @@ class CoexpressionLoop:
         self.config = config or LoopConfig()
         self.clock = clock
         self.deadline = self.config.deadline_s or face.spec.safety.deadline_s
-        self.tracker = ExpressionTracker(self.config.tracker, self.config.camera_fps)
-        self.smoother = FaceSmoother(self.config.smoothing, self.config.camera_fps)
+        # a loop slower than its camera sees a frame a tick: the tracker and the smoother count what they are fed
+        self.fed_hz = min(self.config.rate_hz, self.config.camera_fps)
+        self.tracker = ExpressionTracker(self.config.tracker, self.fed_hz)
+        self.smoother = FaceSmoother(self.config.smoothing, self.fed_hz)
         self._clip: int | None = None
         self._frame: int | None = None  # the camera frame the last command answered
         self._command = self.face.spec.neutral
@@ -149,7 +151,7 @@ class CoexpressionLoop:
         if self.tracker.state != "active":
             self._target = None
         else:
-            ahead = self.smoother.ahead(self.config.lead_frames)
+            ahead = self.smoother.ahead(self.config.lead_frames * self.fed_hz / self.config.camera_fps)  # same time
             if self.tracker.relaxing or float(activation_distance(ahead, rest)) > self._reach:
                 return self.command_for(ahead, rest), activation
         return (neutral if self._target is None else self._target), activation
@@ -177,18 +179,20 @@ class CoexpressionLoop:
             self._last_seen = t
         activation = None
         command = self.face.spec.neutral
-        if observation.landmarks is not None:
+        new = observation.frame is None or observation.frame != self._frame  # else nothing new to answer
+        if observation.landmarks is not None and new:
             if t - self._last_seen > self.deadline:  # the face comes back: its jump is no movement to smooth or lead
                 self.smoother.reset()
-            self._last_seen = t
-            if observation.frame is None or observation.frame != self._frame:  # else nothing new to answer
-                self._command, activation = self._decide(t, observation.landmarks)
-                self._frame = observation.frame
+            self._last_seen = t  # only a new frame counts: a camera that froze on a face has lost it
+            self._command, activation = self._decide(t, observation.landmarks)
+            self._frame = observation.frame
             command = self._command
-        elif t - self._last_seen <= self.deadline:
-            command = self.face.safety.last  # a face lost for a moment: hold still
+        elif t - self._last_seen <= self.deadline:  # the same frame, or a face lost for a moment: hold still
+            command = self._command if observation.landmarks is not None else self.face.safety.last
         seconds = self.clock() - started
         missed = seconds > self.deadline
+        if missed:  # too late for this frame's face, now and on the ticks that read the frame again
+            self._command = self.face.spec.neutral
         sent = self.scheduler.send(self.face.spec.neutral if missed else command)
         self.scheduler.finish(t + 1.0 / self.config.rate_hz)  # the face moves for the rest of the tick
         return Tick(t, observation.clip, observation.landmarks, self.tracker.state, sent,

@@ -181,9 +181,10 @@ def timing_section(spec: FaceSpec, parts: Parts, smiles: list, k: float, seed: i
         return ticks, rows, {**summarize(rows), "single_frame_reference": old}
 
     for mode in ("coexpress", "mimic"):
-        ticks, rows, summary = run(LoopConfig(mode=mode, k=k))
+        ticks, rows, summary = run(LoopConfig(mode=mode, k=k, camera_fps=source.fps))
         # the loop before the smoother (issue 17's figures), showing the camera's faces as they come
-        unsmoothed = run(LoopConfig(mode=mode, k=k, smoothing=SmootherConfig(min_cutoff=math.inf)))[2]
+        unsmoothed = run(LoopConfig(mode=mode, k=k, camera_fps=source.fps,
+                                    smoothing=SmootherConfig(min_cutoff=math.inf)))[2]
         result[mode] = {**summary, "unsmoothed": unsmoothed, "loop": loop_rate(ticks), "per_event": rows}
         leads[mode] = np.array([r["robot_80_s"] - r["apex_s"] for r in rows])
         frames, person, times, robot = clip_progress(robot_track(ticks, source, parts.outputs, PERIOD, 0), source)

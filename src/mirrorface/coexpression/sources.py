@@ -64,15 +64,34 @@ class SyntheticSource:
         pass
 
 
+class _OncePerFrame:
+    """MediaPipe on a source's frames, once a frame: a loop that ticks faster than its camera reads a frame
+    more than once and gets the same observation back."""
+
+    def __init__(self):
+        from mirrorface.perception.landmarks import FaceMeshDetector
+
+        self._detect = FaceMeshDetector(video=True)
+        self._number, self._observation = None, Observation(None, 0)
+
+    def __call__(self, frame: np.ndarray, number: int) -> Observation:
+        if number != self._number:
+            mesh = self._detect(frame)
+            self._number = number
+            self._observation = Observation(None if mesh is None else subset(mesh, aspect=_aspect(frame)), 0, number)
+        return self._observation
+
+    def close(self) -> None:
+        self._detect.close()
+
+
 class VideoSource:
-    """A video file, played in loop time: at time t, the frame shown at t; MediaPipe runs once a frame, however
-    fast the loop ticks."""
+    """A video file, played in loop time: at time t, the frame shown at t."""
 
     def __init__(self, path: Path | str):
         import av
 
         from mirrorface.data.video import count_frames, read_frames
-        from mirrorface.perception.landmarks import FaceMeshDetector
 
         path = Path(path)
         if not path.is_file():
@@ -88,8 +107,7 @@ class VideoSource:
         self.duration = n / self.fps
         self._frames = read_frames(path)
         self._index, self._frame = -1, None
-        self._detect = FaceMeshDetector(video=True)
-        self._observed, self._observation = -1, Observation(None, 0)  # the frame last read, and what it showed
+        self._observe = _OncePerFrame()
 
     def read(self, t: float) -> Observation:
         wanted = int(t * self.fps + 1e-9)
@@ -98,15 +116,10 @@ class VideoSource:
             if frame is None:
                 break
             self._frame, self._index = frame, self._index + 1
-        if self._index != self._observed:
-            mesh = self._detect(self._frame)
-            self._observed = self._index
-            self._observation = Observation(None if mesh is None else subset(mesh, aspect=_aspect(self._frame)), 0,
-                                            self._index)
-        return self._observation
+        return Observation(None, 0) if self._frame is None else self._observe(self._frame, self._index)
 
     def close(self) -> None:
-        self._detect.close()
+        self._observe.close()
 
 
 class CameraSource:
@@ -114,31 +127,28 @@ class CameraSource:
 
     Frames are grabbed in their own thread and only the newest is kept: a driver's queue (several
     frames on most webcams) would hand a loop that ticks slower than the camera ever older frames,
-    each a frame period more of delay. MediaPipe runs once a frame, however fast the loop ticks;
-    between frames a read gives the last frame's landmarks again.
+    each a frame period more of delay. MediaPipe runs once a frame, however fast the loop ticks.
     """
 
     def __init__(self, device: str, width: int = 640, height: int = 480):
         from mirrorface.hardware.camera import OpenCVCamera
-        from mirrorface.perception.landmarks import FaceMeshDetector
 
-        self._camera = OpenCVCamera(Camera(device=device, width=width, height=height)).start()
-        self.fps = self._camera.fps  # asked of the device (most webcams give 30)
+        self._observe = _OncePerFrame()  # first: a camera already grabbing would be left running should this fail
+        try:
+            self._camera = OpenCVCamera(Camera(device=device, width=width, height=height)).start()
+        except BaseException:
+            self._observe.close()
+            raise
         self.duration = float("inf")
-        self._detect = FaceMeshDetector(video=True)
-        self._number, self._observation = 0, Observation(None, 0)
+        self.fps = self._camera.rate  # what the device says it delivers (most webcams: 30)
 
     def read(self, t: float) -> Observation:
         frame, _, number = self._camera.newest()
-        if number != self._number:
-            mesh = self._detect(frame)
-            self._number = number
-            self._observation = Observation(None if mesh is None else subset(mesh, aspect=_aspect(frame)), 0, number)
-        return self._observation
+        return self._observe(frame, number)
 
     def close(self) -> None:
         self._camera.stop()
-        self._detect.close()
+        self._observe.close()
 
 
 def open_source(spec: str, *, participants: int = 3, seed: int = 0):

@@ -46,6 +46,18 @@ def _first(times: np.ndarray, reached: np.ndarray) -> float:
     return float(times[np.argmax(reached)]) if reached.any() else float("nan")
 
 
+def _crossing(times: np.ndarray, values: np.ndarray, level: float = FRACTION) -> float:
+    """When `values` first reach `level`, between the two reads around it (reads a tick apart: the first read
+    past it would be up to a tick late, by how much depending on the loop's rate); NaN if never."""
+    reached = values >= level
+    if not reached.any():
+        return float("nan")
+    i = int(np.argmax(reached))
+    if i == 0:
+        return float(times[0])
+    return float(np.interp(level, values[i - 1:i + 1], times[i - 1:i + 1]))
+
+
 class RobotTrack(NamedTuple):
     """The robot over clip `clip`: when each position was read (s from the clip's start), its expression commands
     then (T, C), and where it started (C,), their mean over `BASELINE_S`."""
@@ -93,7 +105,7 @@ def against_person(track: RobotTrack, source: SyntheticSource, apex_commands: np
     after = times > BASELINE_S[1]
     toward = progress(pose, start, apex_commands)
     return {"apex_size": size, "apex_error": float(np.abs(at_apex - apex_commands).sum()) / size,
-            "robot_80_person_s": _first(times[after], toward[after] >= FRACTION)}
+            "robot_80_person_s": _crossing(times[after], toward[after])}
 
 
 def hold_jitter(ticks: list[Tick], source: SyntheticSource, outputs: CommandSet, clip: int) -> float:
@@ -128,7 +140,7 @@ def track_timings(ticks: list[Tick], source: SyntheticSource, outputs: CommandSe
         detected = [t.activation.time for t in ticks if t.clip == track.clip and t.activation is not None]
         rows.append({"video": video.video_id, "participant": video.participant, "expression": video.expression,
                      "apex_s": video.apex_frame / video.fps, "human_80_s": _first(frames, human >= FRACTION),
-                     "robot_80_s": float("nan") if robot is None else _first(times[after], robot[after] >= FRACTION),
+                     "robot_80_s": float("nan") if robot is None else _crossing(times[after], robot[after]),
                      "detected_s": detected[0] - source.starts[track.clip] if detected else float("nan"),
                      "hold_jitter": hold_jitter(ticks, source, outputs, track.clip)})
     return rows

@@ -39,6 +39,7 @@ class OpenCVCamera:
             raise DeviceError("[camera] has no `device` (an index such as \"0\", /dev/videoN, a video file or a URL)")
         self.source, self.width, self.height = camera.device, camera.width, camera.height
         self.fps, self.loop = camera.fps, camera.loop
+        self.rate = camera.fps  # frames a second it delivers, once started: a file's own, what a device reports
         self.is_file = Path(self.source).is_file() and not self.source.startswith("/dev/")
         self._capture: cv2.VideoCapture | None = None
         self._thread: threading.Thread | None = None
@@ -63,6 +64,8 @@ class OpenCVCamera:
             capture.release()
             raise DeviceError(f"camera {self.source!r} opened but delivers no frames")
         self._capture = capture
+        delivered = capture.get(cv2.CAP_PROP_FPS)  # a file's own rate; what a device says it gives (0: unknown)
+        self.rate = delivered if delivered > 0 else self.fps
         self._publish(first)
         self._thread = threading.Thread(target=self._grab, name=f"camera {self.source}", daemon=True)
         self._thread.start()
@@ -95,8 +98,7 @@ class OpenCVCamera:
 
     def _grab(self) -> None:
         capture = self._capture
-        rate = capture.get(cv2.CAP_PROP_FPS) if self.is_file else 0.0
-        period = 1.0 / rate if rate > 0 else 1.0 / self.fps
+        period = 1.0 / self.rate
         due = time.monotonic()
         while not self._stop.is_set():
             ok, bgr = capture.read()
@@ -133,7 +135,9 @@ class OpenCVCamera:
         frame again until a newer one has come. For a loop that ticks faster than the camera delivers, and must
         not stall on it; `read` is for a consumer that wants each frame once."""
         with self._fresh:
-            if self._stop.is_set() or self._thread is None:
+            if self._stop.is_set():
+                raise DeviceError(f"camera {self.source!r} was stopped")
+            if self._thread is None:
                 raise DeviceError(f"camera {self.source!r} is not started")
             if self._ended:
                 raise DeviceError(f"camera {self.source!r}: {self._ended}")
