@@ -158,7 +158,7 @@ def main() -> None:
         print(f"loop (coexpress) paced in real time         {paced_hz:6.2f} Hz achieved of {RATE_HZ:g} over "
               f"{len(ticks)} ticks; {loop_rate(ticks)['late']} ticks over {1000 / RATE_HZ:.0f} ms, "
               f"{loop_rate(ticks)['missed_deadline']} missed deadlines")
-        per_frame_ms = s["work_ms_mean"] * RATE_HZ / LoopConfig().camera_fps  # (mimic) the loop's work a camera frame
+        per_frame_ms = s["work_ms_mean"] * RATE_HZ / source.fps  # (mimic) the loop's work a camera frame
         print(f"MediaPipe alone (baseline) on the same frames  {mediapipe_hz:6.1f} Hz, {1000 / mediapipe_hz:.1f} ms a "
               f"frame (face found in {found / len(frames):.1%}); the loop's work a camera frame {per_frame_ms:.1f} ms, "
               f"{per_frame_ms * mediapipe_hz / 1000:.2f}x MediaPipe's")
