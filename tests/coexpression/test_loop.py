@@ -42,6 +42,20 @@ class Smile:
         return Observation(REST + self.level(t) * FIELD, 0)
 
 
+class Camera30:
+    """The smile seen by a 30 fps camera: a read gives the newest frame and its number."""
+
+    duration = 3.0
+
+    def __init__(self):
+        self.smile, self.reads = Smile(), []
+
+    def read(self, t):
+        frame = int(t * 30 + 1e-9)
+        self.reads.append(frame)
+        return Observation(self.smile.read(frame / 30).landmarks, 0, frame)
+
+
 def smile_amount(landmarks):
     """The fake inverse model: corner_y rises with the smile, everything else stays calm."""
     values = np.array([0.4, 0.4, 0.7, 0.3, 0.45, 0.45, 0.5, 0.5, 0.5, 0.5, 0.05])
@@ -101,6 +115,26 @@ def test_a_missed_deadline_sends_the_neutral_pose(face, emo26):
     before = ticks[ticks.index(missed[0]) - 1]
     assert abs(missed[0].sent[corner] - emo26.neutral[corner]) <= abs(before.sent[corner] - emo26.neutral[corner])
     assert loop_rate(ticks)["missed_deadline"] == 1
+
+
+def test_a_command_too_late_for_its_frame_is_not_sent_on_the_ticks_that_read_the_frame_again(face, emo26,
+                                                                                                monkeypatch):
+    clock, asked = FakeClock(), []
+
+    def slow_prediction(frames, rest):
+        clock.now += 0.5  # longer than emo26's 0.2 s safety deadline
+        return full_smile(frames, rest)
+
+    send = face.send
+    monkeypatch.setattr(face, "send", lambda command: asked.append(np.array(command)) or send(command))
+    camera = Camera30()
+    ticks = make_loop(face, predict=slow_prediction, clock=clock, rate_hz=50.0, camera_fps=30.0).run(camera)
+    asked = asked[-len(ticks):]
+    [late] = [k for k, t in enumerate(ticks) if t.missed]
+    assert np.allclose(asked[late], emo26.neutral)
+    frame = camera.reads[late]
+    again = [k for k in range(late + 1, len(ticks)) if camera.reads[k] == frame]
+    assert again and all(np.allclose(asked[k], emo26.neutral) for k in again)  # not the late smile
 
 
 def test_a_fast_loop_misses_nothing_and_smiles(face, emo26):
@@ -186,20 +220,6 @@ def test_bad_configs_are_one_clear_error():
         LoopConfig(lead_frames=-1)
     with pytest.raises(MirrorfaceError, match="frame rate"):
         LoopConfig(camera_fps=0)
-
-
-class Camera30:
-    """The smile seen by a 30 fps camera: a read gives the newest frame and its number."""
-
-    duration = 3.0
-
-    def __init__(self):
-        self.smile, self.reads = Smile(), []
-
-    def read(self, t):
-        frame = int(t * 30 + 1e-9)
-        self.reads.append(frame)
-        return Observation(self.smile.read(frame / 30).landmarks, 0, frame)
 
 
 def test_a_loop_faster_than_its_camera_answers_each_frame_once_and_holds_between(face, emo26, monkeypatch):
