@@ -198,12 +198,16 @@ def timing_section(spec: FaceSpec, parts: Parts, smiles: list, k: float, seed: i
     return result
 
 
+def activation_times(video) -> list[float]:
+    """When the online tracker declares peak activations in a video (s), fed every frame as the loop feeds it."""
+    tracker = ExpressionTracker(rate_hz=video.fps)
+    times = (k / video.fps for k in range(len(video.landmarks)))
+    return [t for t, face in zip(times, video.landmarks, strict=True) if tracker.update(t, face) is not None]
+
+
 def false_activations(calm: list) -> dict:
     """Peak activations the online tracker declares on faces that make no expression, per minute."""
-    fired = 0
-    for video in calm:
-        tracker = ExpressionTracker(rate_hz=video.fps)  # fed every camera frame, as the loop feeds it
-        fired += sum(tracker.update(k / video.fps, face) is not None for k, face in enumerate(video.landmarks))
+    fired = sum(len(activation_times(video)) for video in calm)
     minutes = sum(len(v.landmarks) / v.fps for v in calm) / 60
     return {"clips": len(calm), "minutes": minutes, "activations": fired, "per_minute": fired / minutes}
 
@@ -212,10 +216,8 @@ def tracker_section(videos: list) -> dict:
     """The online peak activation against the offline one and the apex, on every held-out video (no camera delay)."""
     after_offline, before_apex, found = [], [], 0
     for video in videos:
-        tracker = ExpressionTracker(rate_hz=video.fps)
-        detected = next((k / video.fps for k, face in enumerate(video.landmarks)
-                         if tracker.update(k / video.fps, face) is not None), None)
-        if detected is not None:
+        if detections := activation_times(video):
+            detected = detections[0]
             found += 1
             after_offline.append(detected - find_peak(video.landmarks, video.fps).activation_frame / video.fps)
             before_apex.append(video.apex_frame / video.fps - detected)

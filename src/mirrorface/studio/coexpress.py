@@ -39,7 +39,6 @@ class LatestFrame:
     """A coexpression source holding whatever the browser sent last."""
 
     duration = float("inf")
-    fps = RATE_HZ  # a frame a tick
 
     def __init__(self) -> None:
         self.observation = Observation(None, 0)
