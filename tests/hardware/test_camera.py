@@ -94,3 +94,43 @@ def test_newest_never_waits_and_repeats_a_frame_until_a_newer_one_comes(clip):
     with pytest.raises(DeviceError, match="stopped"):
         camera.newest()
     assert camera.rate == 60.0  # the file's own rate, not the 30 asked for
+
+
+class _FakeDevice:
+    """A webcam as OpenCV shows it: remembers what it was asked, delivers 1280 x 720 frames."""
+
+    asked: dict = {}
+
+    def __init__(self, source):
+        self.source = source
+
+    def isOpened(self):
+        return True
+
+    def set(self, prop, value):
+        _FakeDevice.asked[prop] = value
+        return True
+
+    def get(self, prop):
+        return 30.0
+
+    def read(self):
+        time.sleep(0.01)
+        return True, np.zeros((720, 1280, 3), np.uint8)
+
+    def release(self):
+        pass
+
+
+def test_a_device_is_asked_for_the_frame_size_and_rate(monkeypatch):
+    import cv2
+
+    import mirrorface.hardware.camera as camera_module
+
+    monkeypatch.setattr(camera_module.cv2, "VideoCapture", _FakeDevice)
+    with OpenCVCamera(Camera(device="0", width=640, height=480, fps=25)) as camera:
+        frame, _ = camera.read()
+    assert _FakeDevice.asked[cv2.CAP_PROP_FRAME_WIDTH] == 640
+    assert _FakeDevice.asked[cv2.CAP_PROP_FRAME_HEIGHT] == 480
+    assert _FakeDevice.asked[cv2.CAP_PROP_FPS] == 25
+    assert frame.shape == (480, 640, 3)  # a device that ignores the request is still cropped to size

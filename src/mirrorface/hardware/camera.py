@@ -30,8 +30,8 @@ class OpenCVCamera:
     """The camera a spec's `[camera]` section names; `with OpenCVCamera(spec.camera) as camera:`.
 
     `device` is "0" (an index), "/dev/video2", "clip.mp4" or "rtsp://host/stream"; frames come out
-    `width` x `height`; `fps` is asked of a device (it may not comply), while a file plays at its
-    own rate; `loop` starts a file again at its end instead of ending.
+    `width` x `height`; that size and `fps` are asked of a device (it may not comply), while a file
+    plays at its own rate; `loop` starts a file again at its end instead of ending.
     """
 
     def __init__(self, camera: Camera):
@@ -57,6 +57,10 @@ class OpenCVCamera:
             raise DeviceError(f"camera {self.source!r} cannot be opened (no such device, file or stream, "
                               "or it is in use)")
         if not self.is_file:
+            # Ask for the frame size too: a 16:9 webcam left at its default would lose its sides to
+            # the crop, and one left at its largest size costs decode time for pixels thrown away.
+            capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
+            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
             capture.set(cv2.CAP_PROP_FPS, self.fps)
             capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the driver's own queue would make frames stale
         ok, first = capture.read()
