@@ -259,7 +259,7 @@ MORE_ENGLISH = (
     'Above the village, a flag waved in the breeze.',
     'My boss approved the budget for the office party.',
 )
-OTHER_TRAIN_VOICES = ("flite:awb", "flite:rms", "flite:kal16", "festival:kal", "festival:ked", "flite:slt")  # experiment: slt trained
+OTHER_TRAIN_VOICES = ("flite:awb", "flite:rms", "flite:kal16", "festival:kal", "festival:ked")  # slt is held out
 VALIDATION_VOICES = ("flite:awb", "flite:rms", "flite:kal16", "festival:kal", "festival:ked", "festival:ona")
 VALIDATION_VARIANT = "+m1"  # the eSpeak voicing that validates where no other synthesizer is installed
 OTHER_VOICINGS = 3  # rate and pitch voicings of each English sentence per other voice
