@@ -143,7 +143,7 @@ def main() -> None:
                 ticks = session.make_loop(face, parts, config).run(source)
             source.close()
             s = loop_rate(ticks)
-            print(f"loop ({mode:9s}) 640x480 + MediaPipe  {s['max_rate_hz']:6.1f} Hz possible "
+            print(f"loop ({mode:9s}) 640x480 + MediaPipe  {s['max_rate_hz']:6.1f} new frames a second possible "
                   f"({s['work_ms_mean']:.1f} ms a tick, p99 {s['work_ms_p99']:.1f} ms; "
                   f"{s['late']} of {s['ticks']} ticks over {1000 / RATE_HZ:.0f} ms; "
                   f"{s['missed_deadline']} missed deadlines); {s['max_rate_hz'] / TARGET_HZ:.2f}x the paper's 25 Hz")

@@ -2,6 +2,7 @@
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -135,6 +136,15 @@ def test_a_command_too_late_for_its_frame_is_not_sent_on_the_ticks_that_read_the
     frame = camera.reads[late]
     again = [k for k in range(late + 1, len(ticks)) if camera.reads[k] == frame]
     assert again and all(np.allclose(asked[k], emo26.neutral) for k in again)  # not the late smile
+
+
+def test_the_rate_the_loop_can_keep_up_counts_the_ticks_that_answer_a_new_frame(face):
+    camera = Camera30()
+    ticks = make_loop(face, clock=FakeClock(), rate_hz=50.0, camera_fps=30.0).run(camera)
+    assert sum(t.fresh for t in ticks) == len(set(camera.reads)) < len(ticks)  # 90 frames in 150 ticks
+    # a new frame costs 10 ms of work, a frame read again next to nothing: 100 frames a second, not 160
+    ticks = [replace(t, seconds=0.010 if t.fresh else 0.0001) for t in ticks]
+    assert loop_rate(ticks)["max_rate_hz"] == pytest.approx(100.0)
 
 
 def test_a_fast_loop_misses_nothing_and_smiles(face, emo26):

@@ -101,7 +101,8 @@ def coexpress(
             writer.close()
     speed = loop_rate(ticks)
     typer.echo(f"{len(ticks)} ticks at {rate:g} Hz; work {speed['work_ms_mean']:.1f} ms a tick (p99 "
-               f"{speed['work_ms_p99']:.1f} ms, up to {speed['max_rate_hz']:.0f} Hz); missed deadlines "
+               f"{speed['work_ms_p99']:.1f} ms; could answer up to {speed['max_rate_hz']:.0f} new frames a second); "
+               f"missed deadlines "
                f"{speed['missed_deadline']}; peak activations {sum(t.activation is not None for t in ticks)}")
     if isinstance(person, SyntheticSource):
         rows = event_timings(ticks, person, parts.outputs, 1.0 / rate)
