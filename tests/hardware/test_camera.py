@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import cv2
 import numpy as np
 import pytest
 
@@ -96,41 +97,34 @@ def test_newest_never_waits_and_repeats_a_frame_until_a_newer_one_comes(clip):
     assert camera.rate == 60.0  # the file's own rate, not the 30 asked for
 
 
-class _FakeDevice:
-    """A webcam as OpenCV shows it: remembers what it was asked, delivers 1280 x 720 frames."""
-
-    asked: dict = {}
-
-    def __init__(self, source):
-        self.source = source
-
-    def isOpened(self):
-        return True
-
-    def set(self, prop, value):
-        _FakeDevice.asked[prop] = value
-        return True
-
-    def get(self, prop):
-        return 30.0
-
-    def read(self):
-        time.sleep(0.01)
-        return True, np.zeros((720, 1280, 3), np.uint8)
-
-    def release(self):
-        pass
-
 
 def test_a_device_is_asked_for_the_frame_size_and_rate(monkeypatch):
-    import cv2
+    asked = {}
 
-    import mirrorface.hardware.camera as camera_module
+    class Webcam:  # as OpenCV shows one: it remembers what it was asked and gives 1280 x 720 anyway
+        def __init__(self, source):
+            pass
 
-    monkeypatch.setattr(camera_module.cv2, "VideoCapture", _FakeDevice)
+        def isOpened(self):
+            return True
+
+        def set(self, prop, value):
+            asked[prop] = value
+            return True
+
+        def get(self, prop):
+            return 30.0
+
+        def read(self):
+            time.sleep(0.01)
+            return True, np.zeros((720, 1280, 3), np.uint8)
+
+        def release(self):
+            pass
+
+    monkeypatch.setattr(cv2, "VideoCapture", Webcam)
     with OpenCVCamera(Camera(device="0", width=640, height=480, fps=25)) as camera:
         frame, _ = camera.read()
-    assert _FakeDevice.asked[cv2.CAP_PROP_FRAME_WIDTH] == 640
-    assert _FakeDevice.asked[cv2.CAP_PROP_FRAME_HEIGHT] == 480
-    assert _FakeDevice.asked[cv2.CAP_PROP_FPS] == 25
-    assert frame.shape == (480, 640, 3)  # a device that ignores the request is still cropped to size
+    assert asked[cv2.CAP_PROP_FRAME_WIDTH] == 640 and asked[cv2.CAP_PROP_FRAME_HEIGHT] == 480
+    assert asked[cv2.CAP_PROP_FPS] == 25
+    assert frame.shape == (480, 640, 3)  # a device that ignores the size asked for is still cropped to it
