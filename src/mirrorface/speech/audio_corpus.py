@@ -137,7 +137,7 @@ VALIDATION_SENTENCES = {
            "El pare pinta la porta de blau.", "Mon oncle viu a prop de la platja.",
            "M'agrada molt la música popular.", "Bon dia, em passes el paper blanc?"),
 }
-OTHER_TRAIN_VOICES = ("flite:awb", "flite:rms", "flite:kal16", "festival:kal", "festival:ked", "pico:en-US", "pico:en-GB")
+OTHER_TRAIN_VOICES = ("flite:awb", "flite:rms", "flite:kal16", "festival:kal", "festival:ked")  # slt is held out
 VALIDATION_VOICES = ("flite:awb", "flite:rms", "flite:kal16", "festival:kal", "festival:ked", "festival:ona")
 VALIDATION_VARIANT = "+m1"  # the eSpeak voicing that validates where no other synthesizer is installed
 OTHER_VOICINGS = 3  # rate and pitch voicings of each English sentence per other voice
