@@ -37,8 +37,7 @@ from mirrorface.speech.align import to_espeak
 from mirrorface.speech.tts import Speech
 from mirrorface.timeline import Timed, Timeline
 
-VOICES = ("flite:awb", "flite:rms", "flite:slt", "flite:kal16", "festival:slt_hts", "festival:kal", "festival:ked",
-          "pico:en-US", "pico:en-GB")
+VOICES = ("flite:awb", "flite:rms", "flite:slt", "flite:kal16", "festival:slt_hts", "festival:kal", "festival:ked")
 FOREIGN_VOICES = {"festival:ona": "ca"}  # voice -> the language it speaks
 _FESTIVAL_VOICE = {"slt_hts": "cmu_us_slt_arctic_hts", "kal": "kal_diphone", "ked": "ked_diphone",
                    "ona": "upc_ca_ona_hts"}
@@ -73,12 +72,6 @@ def _foreign_mnemonic(phone: str) -> str | None:
 def available(voice: str) -> bool:
     """Whether the voice's synthesizer, and for Festival the voice itself, is installed here."""
     engine, name = voice.split(":")
-    if engine == "pico":
-        try:
-            import ttspico  # noqa: F401
-        except ImportError:
-            return False
-        return True
     if shutil.which(engine) is None:
         return False
     return engine != "festival" or any(FESTIVAL_VOICES.glob(f"*/{_FESTIVAL_VOICE.get(name, name)}"))
@@ -146,17 +139,6 @@ def synthesize_other(text: str, voice: str, stretch: float = 1.0, f0_hz: float |
         raise MirrorfaceError(f"{voice} is not installed (make .venv/.installed installs every voice's "
                               f"Debian package)")
     engine, name = voice.split(":")
-    if engine == "pico":
-        import ttspico
-
-        from mirrorface.speech.align import align
-
-        pico = ttspico.TtsEngine(name)
-        pico.rate = int(round(100 / stretch))
-        if f0_hz is not None:
-            pico.pitch = int(round(80 + (f0_hz - 90) / 140 * 40))
-        audio = np.frombuffer(pico.speak(text), np.int16).astype(np.float32) / 32768
-        return Speech(audio, 16000, align(audio, text), "en")
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "speech.wav"
         if engine == "flite":
