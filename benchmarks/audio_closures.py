@@ -5,7 +5,8 @@
 For every bilabial closure of the sentences (`audio_corpus.VALIDATION_SENTENCES`' English ones;
 `--test`: `eval articulation`'s 26 test sentences, for a diagnosis only, never to choose anything),
 spoken by each voice, prints per closing phoneme (/p/ /b/ /m/): closures found (the planned lips
-shut for half the closure, as `mirrorface eval articulation` counts them), the closure's median
+shut for half the closure, as `mirrorface eval articulation` counts them, beside the same track
+500 ms late, its chance control), the closure's median
 length, how far its sound falls below the louder of the 80 ms either side (dB; a voiceless stop
 is silent, a nasal hums as loud as the vowels around it), and the closure output's median peak
 inside it, and how many missed closures the closure output does cover (over the model's threshold
@@ -27,9 +28,7 @@ from mirrorface.eval import articulation as art
 from mirrorface.eval.unseen_speech import PROBE_RATE
 from mirrorface.eval.unseen_speech import SENTENCES as TEST_SENTENCES
 from mirrorface.speech import audio_corpus
-from mirrorface.speech.audio import resample
-from mirrorface.speech.audio_model import infer_frames, load_audio_model, predict_articulation
-from mirrorface.speech.features import FEATURE_RATE
+from mirrorface.speech.audio_model import load_audio_model, predict_frames, resample_frames
 from mirrorface.speech.synthesizers import available, synthesize_other
 
 CONTEXT_MS = 80  # sound either side of a closure its level is compared with
@@ -44,9 +43,10 @@ def closures_of(model, text: str, voice: str) -> list[dict]:
     """Each bilabial closure of one sentence in one voice: phoneme, length, dip, found, peak."""
     speech = synthesize_other(text, voice)
     truth = track_of(Utterance(speech.audio, speech.sample_rate, "en", speech.phonemes, "tts"), PROBE_RATE)
-    planned = predict_articulation(model, speech.audio, speech.sample_rate, PROBE_RATE)
+    values, prob = predict_frames(model, speech.audio, speech.sample_rate)  # one inference: shaped values and prob
+    planned = resample_frames(values, 1000.0 * len(speech.audio) / speech.sample_rate, PROBE_RATE)
     gap = art.target_gap_mm(planned)
-    _, prob = infer_frames(model, resample(speech.audio, speech.sample_rate, FEATURE_RATE), FEATURE_RATE)
+    late = art.delayed(gap, PROBE_RATE)  # the chance control: the same track 500 ms late
     audio, rate, rows = speech.audio, speech.sample_rate, []
     for c in truth.closures:
         counted = art.closure_hit_rate(gap, PROBE_RATE, [(c.start, c.end)])  # as `eval articulation` counts
@@ -58,6 +58,7 @@ def closures_of(model, text: str, voice: str) -> list[dict]:
         rows.append({"phoneme": c.value[:1], "ms": c.end - c.start,
                      "dip_db": level_db(audio, rate, c.start, c.end) - around,
                      "found": bool(counted["hits"]),
+                     "late": bool(art.closure_hit_rate(late, PROBE_RATE, [(c.start, c.end)])["hits"]),
                      "covered": bool(np.mean(inside > model.config.closure_threshold) >= art.HIT_FRACTION),
                      "peak": float(inside.max()) if len(inside) else float("nan")})
     return rows
@@ -80,15 +81,16 @@ def main() -> None:
             print(f"{voice}: not installed")
             continue
         rows = [r for text in sentences for r in closures_of(model, text, voice)]
-        found = np.mean([r["found"] for r in rows])
-        print(f"{voice}: {len(rows)} closures, found {found:.1%}")
+        found, late = (np.mean([r[key] for r in rows]) for key in ("found", "late"))
+        print(f"{voice}: {len(rows)} closures, found {found:.1%} (500 ms late {late:.1%})")
         for phoneme in "pbm":
             mine = [r for r in rows if r["phoneme"] == phoneme]
             if mine:
                 med = {k: np.nanmedian([r[k] for r in mine]) for k in ("ms", "dip_db", "peak")}
                 missed = np.nanmedian([r["dip_db"] for r in mine if not r["found"]] or [np.nan])
                 open_covered = sum(r["covered"] and not r["found"] for r in mine)
-                print(f"  /{phoneme}/ {len(mine):3d}: found {np.mean([r['found'] for r in mine]):5.1%}, "
+                print(f"  /{phoneme}/ {len(mine):3d}: found {np.mean([r['found'] for r in mine]):5.1%} "
+                      f"(500 ms late {np.mean([r['late'] for r in mine]):5.1%}), "
                       f"{med['ms']:3.0f} ms, dip {med['dip_db']:6.1f} dB (missed ones {missed:6.1f}), "
                       f"closure output peak {med['peak']:.2f}, {open_covered} missed though it covers them")
     print(f"{time.perf_counter() - began:.0f} s")
